@@ -1,0 +1,51 @@
+/**
+ * buildServer(deps): the HTTP surface, testable with inject(). Knows nothing of config or storage
+ * setup; main.ts composes it. Services can attach after listen (so /healthz answers 503 until the
+ * log is loaded and ready to sign).
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { ProvenantError } from '../errors.ts';
+import type { TransparencyLog } from '../log/log.ts';
+import { installErrorHandler } from './errors.ts';
+import { registerLogRoutes } from './routes/log.ts';
+
+export interface Services {
+  log?: TransparencyLog;
+  /** Why the instance is not ready (shown by /healthz); undefined once ready. */
+  notReady?: string | undefined;
+}
+
+export interface ServerOptions {
+  logger?: Logger | false;
+  /** Default body limit for every route, bytes. */
+  bodyLimit?: number;
+  /** Body limit of POST /api/v1/log/entries, bytes. */
+  maxEntryBodyBytes?: number;
+}
+
+export function requireLog(s: Services): TransparencyLog {
+  if (!s.log || s.notReady) throw new ProvenantError('unavailable', s.notReady ?? 'the log is starting', { retryAfterSeconds: 1 });
+  return s.log;
+}
+
+export function buildServer(services: Services, opts: ServerOptions = {}): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: opts.logger || undefined,
+    logger: opts.logger === undefined ? false : undefined,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  installErrorHandler(app);
+
+  app.get('/healthz', async (_req, reply) => {
+    if (services.log && !services.notReady) return reply.send({ status: 'ok', treeSize: Number(services.log.size) });
+    return reply.code(503).send({ code: 503, message: services.notReady ?? 'starting' });
+  });
+  app.get('/ping', async (_req, reply) => reply.type('text/plain').send('.'));
+
+  registerLogRoutes(app, services);
+  return app;
+}

@@ -1,0 +1,162 @@
+/**
+ * Configuration: the only reader of process.env and of the PROVENANT_CONFIG file. Read once,
+ * validated, defaults filled, frozen. A bad value throws ConfigError; main.ts prints it and exits.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type Profile = 'dev' | 'production';
+
+export interface Config {
+  readonly profile: Profile;
+  readonly port: number;
+  readonly host: string;
+  /** Unset → embedded PGlite in dataDir. Never a silent fallback from one to the other. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  /** Externally visible base URL, without a trailing slash. */
+  readonly publicUrl: string;
+  /** Path to the log's PEM private key; unset → generated into dataDir (dev). */
+  readonly logKeyPath: string | undefined;
+  readonly logLevel: LogLevel;
+  /** Sequencer batching. */
+  readonly batchMaxSize: number;
+  readonly batchMaxAgeMs: number;
+  /** Largest accepted request body for POST /api/v1/log/entries, bytes. */
+  readonly maxEntryBodyBytes: number;
+  /** Full tiles kept in memory for proofs. */
+  readonly tileCacheSize: number;
+}
+
+const KEYS = {
+  PORT: 'port',
+  HOST: 'host',
+  DATABASE_URL: 'databaseUrl',
+  DATA_DIR: 'dataDir',
+  PROVENANT_PUBLIC_URL: 'publicUrl',
+  PROVENANT_LOG_KEY: 'logKeyPath',
+  LOG_LEVEL: 'logLevel',
+  PROVENANT_PROFILE: 'profile',
+  PROVENANT_BATCH_MAX_SIZE: 'batchMaxSize',
+  PROVENANT_BATCH_MAX_AGE_MS: 'batchMaxAgeMs',
+  PROVENANT_MAX_ENTRY_BYTES: 'maxEntryBodyBytes',
+  PROVENANT_TILE_CACHE_SIZE: 'tileCacheSize',
+} as const;
+
+type Raw = Record<string, string | undefined>;
+
+function readConfigFile(path: string): Raw {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`PROVENANT_CONFIG: cannot read ${path}: ${(e as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`PROVENANT_CONFIG: ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`PROVENANT_CONFIG: ${path} must hold an object of settings`);
+  }
+  const out: Raw = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (!(k in KEYS)) throw new ConfigError(`PROVENANT_CONFIG: unknown setting ${k} (known: ${Object.keys(KEYS).join(', ')})`);
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'object') throw new ConfigError(`PROVENANT_CONFIG: ${k} must be a string or number`);
+    out[k] = String(v);
+  }
+  return out;
+}
+
+function int(raw: Raw, key: string, def: number, min: number, max: number): number {
+  const v = raw[key];
+  if (v === undefined || v === '') return def;
+  if (!/^\d+$/.test(v.trim())) throw new ConfigError(`${key} must be an integer, got ${JSON.stringify(v)}`);
+  const n = Number(v.trim());
+  if (n < min || n > max) throw new ConfigError(`${key} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/** Builds the frozen config from an environment (process.env by default). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const fromFile = env.PROVENANT_CONFIG ? readConfigFile(resolve(cwd, env.PROVENANT_CONFIG)) : {};
+  // Environment wins over the file.
+  const raw: Raw = { ...fromFile };
+  for (const k of Object.keys(KEYS)) if (env[k] !== undefined && env[k] !== '') raw[k] = env[k];
+
+  const profile = (raw.PROVENANT_PROFILE ?? 'dev') as Profile;
+  if (profile !== 'dev' && profile !== 'production') {
+    throw new ConfigError(`PROVENANT_PROFILE must be "dev" or "production", got ${JSON.stringify(raw.PROVENANT_PROFILE)}`);
+  }
+  const port = int(raw, 'PORT', 3000, 0, 65535);
+  const host = raw.HOST ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError(`HOST is not a valid host: ${JSON.stringify(host)}`);
+
+  const databaseUrl = raw.DATABASE_URL;
+  if (databaseUrl !== undefined) {
+    let u: URL;
+    try {
+      u = new URL(databaseUrl);
+    } catch {
+      throw new ConfigError('DATABASE_URL is not a valid URL (expected postgres://user@host:port/db)');
+    }
+    if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+      throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, got ${u.protocol}//`);
+    }
+  }
+  const dataDir = resolve(cwd, raw.DATA_DIR ?? './data');
+
+  const hostForUrl = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const publicUrlRaw = raw.PROVENANT_PUBLIC_URL ?? `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;
+  let publicUrl: URL;
+  try {
+    publicUrl = new URL(publicUrlRaw);
+  } catch {
+    throw new ConfigError(`PROVENANT_PUBLIC_URL is not a valid URL: ${JSON.stringify(publicUrlRaw)}`);
+  }
+  if (publicUrl.protocol !== 'http:' && publicUrl.protocol !== 'https:') {
+    throw new ConfigError('PROVENANT_PUBLIC_URL must be an http:// or https:// URL');
+  }
+  if (publicUrl.search || publicUrl.hash || publicUrl.username || publicUrl.password) {
+    throw new ConfigError('PROVENANT_PUBLIC_URL must not contain credentials, a query or a fragment');
+  }
+
+  const logKeyPath = raw.PROVENANT_LOG_KEY ? (isAbsolute(raw.PROVENANT_LOG_KEY) ? raw.PROVENANT_LOG_KEY : resolve(cwd, raw.PROVENANT_LOG_KEY)) : undefined;
+  const logLevel = (raw.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got ${JSON.stringify(logLevel)}`);
+  }
+  if (profile === 'production') {
+    if (!databaseUrl) throw new ConfigError('the production profile requires DATABASE_URL (the embedded database is for development)');
+    if (!logKeyPath) throw new ConfigError('the production profile requires PROVENANT_LOG_KEY (a PEM private key file)');
+  }
+
+  return Object.freeze({
+    profile,
+    port,
+    host,
+    databaseUrl,
+    dataDir,
+    publicUrl: publicUrl.toString().replace(/\/+$/, ''),
+    logKeyPath,
+    logLevel,
+    batchMaxSize: int(raw, 'PROVENANT_BATCH_MAX_SIZE', 4096, 1, 100_000),
+    batchMaxAgeMs: int(raw, 'PROVENANT_BATCH_MAX_AGE_MS', 5, 0, 10_000),
+    maxEntryBodyBytes: int(raw, 'PROVENANT_MAX_ENTRY_BYTES', 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    tileCacheSize: int(raw, 'PROVENANT_TILE_CACHE_SIZE', 4096, 16, 10_000_000),
+  });
+}
+
+/** The checkpoint signer name: host (and port, if any) of the public URL, as clients match it. */
+export function logNameFromPublicUrl(publicUrl: string): string {
+  return new URL(publicUrl).host;
+}

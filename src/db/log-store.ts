@@ -1,0 +1,200 @@
+/** LogStore over Kysely: the same SQL on Postgres and PGlite. */
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Head, LogStore, NewEntry, StoredEntry, TileCoord, TreeRecord, WriterTx } from '../log/store.ts';
+import { tileKey } from '../log/store.ts';
+import type { LeafIndex, SignedCheckpoint, TreeId } from '../log/types.ts';
+import type { FullTile } from '../merkle/index.ts';
+import type { DB } from './schema.ts';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const str = (n: bigint) => n.toString();
+
+interface EntryRow {
+  leaf_index: bigint;
+  leaf_hash: Uint8Array;
+  body: Uint8Array;
+  kind: string | null;
+  integrated_time: bigint;
+  set_sig: Uint8Array | null;
+}
+
+const toEntry = (r: EntryRow): StoredEntry => ({
+  leafIndex: r.leaf_index as LeafIndex,
+  leafHash: new Uint8Array(r.leaf_hash),
+  body: new Uint8Array(r.body),
+  kind: r.kind,
+  integratedTime: r.integrated_time,
+  setSig: r.set_sig === null ? null : new Uint8Array(r.set_sig),
+});
+
+const ENTRY_COLUMNS = ['leaf_index', 'leaf_hash', 'body', 'kind', 'integrated_time', 'set_sig'] as const;
+
+class KyselyWriterTx implements WriterTx {
+  constructor(
+    private readonly trx: Transaction<DB>,
+    private readonly treeId: TreeId,
+  ) {}
+
+  async lockHead(): Promise<Head> {
+    // The writer lock: a row lock on the head, held until commit or rollback.
+    const row = await this.trx
+      .selectFrom('log_head')
+      .select(['size', 'root'])
+      .where('tree_id', '=', this.treeId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) throw new Error(`tree ${this.treeId} has no head row`);
+    return { size: row.size, root: new Uint8Array(row.root) };
+  }
+
+  async findByLeafHashes(hashes: readonly Uint8Array[]): Promise<Map<string, StoredEntry>> {
+    const out = new Map<string, StoredEntry>();
+    if (hashes.length === 0) return out;
+    const { rows } = await sql<EntryRow>`
+      SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig FROM entries
+      WHERE tree_id = ${str(this.treeId)} AND leaf_hash = ANY(${hashes as Uint8Array[]}::bytea[])`.execute(this.trx);
+    for (const r of rows) out.set(hex(r.leaf_hash), toEntry(r));
+    return out;
+  }
+
+  async insertEntries(rows: readonly NewEntry[]): Promise<void> {
+    if (rows.length === 0) return;
+    await sql`
+      INSERT INTO entries (tree_id, leaf_index, leaf_hash, body, kind, integrated_time, set_sig)
+      SELECT ${str(this.treeId)}::int8, * FROM unnest(
+        ${rows.map((r) => str(r.leafIndex))}::int8[], ${rows.map((r) => r.leafHash)}::bytea[],
+        ${rows.map((r) => r.body)}::bytea[], ${rows.map((r) => r.kind)}::text[],
+        ${rows.map((r) => str(r.integratedTime))}::int8[], ${rows.map((r) => r.setSig)}::bytea[])`.execute(this.trx);
+    const keys: string[] = [];
+    const idx: string[] = [];
+    for (const r of rows) {
+      for (const k of new Set(r.indexKeys)) {
+        keys.push(k);
+        idx.push(str(r.leafIndex));
+      }
+    }
+    if (keys.length > 0) {
+      await sql`
+        INSERT INTO entry_index (tree_id, key, leaf_index)
+        SELECT ${str(this.treeId)}::int8, * FROM unnest(${keys}::text[], ${idx}::int8[])`.execute(this.trx);
+    }
+  }
+
+  async insertTiles(tiles: readonly FullTile[]): Promise<void> {
+    if (tiles.length === 0) return;
+    await sql`
+      INSERT INTO tiles (tree_id, level, idx, hashes)
+      SELECT ${str(this.treeId)}::int8, * FROM unnest(
+        ${tiles.map((t) => t.level)}::int2[], ${tiles.map((t) => str(t.index))}::int8[], ${tiles.map((t) => t.hashes)}::bytea[])`.execute(this.trx);
+  }
+
+  async setHead(head: Head): Promise<void> {
+    await this.trx
+      .updateTable('log_head')
+      .set({ size: head.size, root: head.root, updated_at: new Date() })
+      .where('tree_id', '=', this.treeId)
+      .execute();
+  }
+
+  async insertCheckpoint(cp: SignedCheckpoint): Promise<void> {
+    await this.trx.insertInto('checkpoints').values({ tree_id: this.treeId, size: cp.size, root: cp.root, note: cp.note }).execute();
+  }
+}
+
+export class KyselyLogStore implements LogStore {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async getTree(purpose: string): Promise<TreeRecord | undefined> {
+    const r = await this.db.selectFrom('trees').selectAll().where('purpose', '=', purpose).executeTakeFirst();
+    if (!r) return undefined;
+    return { treeId: r.tree_id as TreeId, purpose: r.purpose, origin: r.origin, publicKey: new Uint8Array(r.public_key), createdAt: r.created_at };
+  }
+
+  async createTree(tree: Omit<TreeRecord, 'createdAt'>, head: Head, checkpoint: SignedCheckpoint): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('trees').values({ tree_id: tree.treeId, purpose: tree.purpose, origin: tree.origin, public_key: tree.publicKey }).execute();
+      await trx.insertInto('log_head').values({ tree_id: tree.treeId, size: head.size, root: head.root }).execute();
+      await trx.insertInto('checkpoints').values({ tree_id: tree.treeId, size: checkpoint.size, root: checkpoint.root, note: checkpoint.note }).execute();
+    });
+  }
+
+  async head(treeId: TreeId): Promise<Head> {
+    const r = await this.db.selectFrom('log_head').select(['size', 'root']).where('tree_id', '=', treeId).executeTakeFirstOrThrow();
+    return { size: r.size, root: new Uint8Array(r.root) };
+  }
+
+  async latestCheckpoint(treeId: TreeId): Promise<SignedCheckpoint | undefined> {
+    const r = await this.db
+      .selectFrom('checkpoints')
+      .select(['size', 'root', 'note'])
+      .where('tree_id', '=', treeId)
+      .orderBy('size', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return r ? { size: r.size, root: new Uint8Array(r.root), note: r.note } : undefined;
+  }
+
+  async readTiles(treeId: TreeId, coords: readonly TileCoord[]): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    if (coords.length === 0) return out;
+    const { rows } = await sql<{ level: number; idx: bigint; hashes: Uint8Array }>`
+      SELECT t.level, t.idx, t.hashes FROM tiles t
+      JOIN unnest(${coords.map((c) => c.level)}::int2[], ${coords.map((c) => str(c.index))}::int8[]) AS q(level, idx)
+        ON t.level = q.level AND t.idx = q.idx
+      WHERE t.tree_id = ${str(treeId)}`.execute(this.db);
+    for (const r of rows) out.set(tileKey(r.level, r.idx), new Uint8Array(r.hashes));
+    return out;
+  }
+
+  async leafHashes(treeId: TreeId, from: bigint, to: bigint): Promise<Uint8Array[]> {
+    if (to <= from) return [];
+    const rows = await this.db
+      .selectFrom('entries')
+      .select(['leaf_index', 'leaf_hash'])
+      .where('tree_id', '=', treeId)
+      .where('leaf_index', '>=', from)
+      .where('leaf_index', '<', to)
+      .orderBy('leaf_index')
+      .execute();
+    if (BigInt(rows.length) !== to - from) throw new Error(`leaves [${from}, ${to}) of tree ${treeId} are incomplete: found ${rows.length}`);
+    return rows.map((r) => new Uint8Array(r.leaf_hash));
+  }
+
+  async entriesByIndex(treeId: TreeId, indices: readonly bigint[]): Promise<StoredEntry[]> {
+    if (indices.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('entries')
+      .select([...ENTRY_COLUMNS])
+      .where('tree_id', '=', treeId)
+      .where('leaf_index', 'in', [...indices])
+      .execute();
+    return rows.map(toEntry);
+  }
+
+  async entriesByLeafHash(treeId: TreeId, hashes: readonly Uint8Array[]): Promise<StoredEntry[]> {
+    if (hashes.length === 0) return [];
+    const { rows } = await sql<EntryRow>`
+      SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig FROM entries
+      WHERE tree_id = ${str(treeId)} AND leaf_hash = ANY(${hashes as Uint8Array[]}::bytea[])`.execute(this.db);
+    return rows.map(toEntry);
+  }
+
+  async searchIndex(treeId: TreeId, keys: readonly string[], op: 'and' | 'or', limit: number): Promise<bigint[]> {
+    const uniq = [...new Set(keys)];
+    if (uniq.length === 0) return [];
+    const { rows } =
+      op === 'or'
+        ? await sql<{ leaf_index: bigint }>`
+            SELECT DISTINCT leaf_index FROM entry_index
+            WHERE tree_id = ${str(treeId)} AND key = ANY(${uniq}::text[]) ORDER BY leaf_index LIMIT ${limit}`.execute(this.db)
+        : await sql<{ leaf_index: bigint }>`
+            SELECT leaf_index FROM entry_index
+            WHERE tree_id = ${str(treeId)} AND key = ANY(${uniq}::text[])
+            GROUP BY leaf_index HAVING count(DISTINCT key) = ${uniq.length} ORDER BY leaf_index LIMIT ${limit}`.execute(this.db);
+    return rows.map((r) => r.leaf_index);
+  }
+
+  async withWriter<T>(treeId: TreeId, fn: (tx: WriterTx) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new KyselyWriterTx(trx, treeId)));
+  }
+}

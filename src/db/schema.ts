@@ -1,0 +1,64 @@
+/** Row types of every table (Kysely's `interface DB`). int8 columns are bigint (see pg.ts parsers). */
+import type { ColumnType } from 'kysely';
+
+export interface TreesTable {
+  tree_id: bigint;
+  /** What the tree is for: 'rekor' (the entries log), 'ct' (the CA's certificate-transparency log). */
+  purpose: string;
+  /** Signed-note origin line, e.g. "log.example.com - 1234". */
+  origin: string;
+  /** DER SubjectPublicKeyInfo of the key that signs this tree's checkpoints. */
+  public_key: Uint8Array;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export interface LogHeadTable {
+  tree_id: bigint;
+  size: bigint;
+  root: Uint8Array;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface EntriesTable {
+  tree_id: bigint;
+  leaf_index: bigint;
+  leaf_hash: Uint8Array;
+  /** The exact canonical bytes that were hashed and signed. Never re-serialised. */
+  body: Uint8Array;
+  kind: string | null;
+  integrated_time: bigint;
+  /** Signed entry timestamp (DER signature), when the tree signs SETs. */
+  set_sig: Uint8Array | null;
+}
+
+export interface EntryIndexTable {
+  tree_id: bigint;
+  key: string;
+  leaf_index: bigint;
+}
+
+export interface TilesTable {
+  tree_id: bigint;
+  level: number;
+  idx: bigint;
+  /** 256 concatenated 32-byte hashes; immutable once written. */
+  hashes: Uint8Array;
+}
+
+export interface CheckpointsTable {
+  tree_id: bigint;
+  size: bigint;
+  root: Uint8Array;
+  /** The signed note exactly as served. */
+  note: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export interface DB {
+  trees: TreesTable;
+  log_head: LogHeadTable;
+  entries: EntriesTable;
+  entry_index: EntryIndexTable;
+  tiles: TilesTable;
+  checkpoints: CheckpointsTable;
+}

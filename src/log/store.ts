@@ -1,0 +1,69 @@
+/**
+ * What the log needs from storage. Implemented once over Kysely (src/db/log-store.ts), which runs
+ * on both Postgres and PGlite. Test wrappers inject faults at each step.
+ */
+import type { FullTile } from '../merkle/index.ts';
+import type { LeafIndex, SignedCheckpoint, TreeId } from './types.ts';
+
+export interface TreeRecord {
+  treeId: TreeId;
+  purpose: string;
+  origin: string;
+  publicKey: Uint8Array;
+  createdAt: Date;
+}
+
+export interface Head {
+  size: bigint;
+  root: Uint8Array;
+}
+
+export interface StoredEntry {
+  leafIndex: LeafIndex;
+  leafHash: Uint8Array;
+  body: Uint8Array;
+  kind: string | null;
+  integratedTime: bigint;
+  setSig: Uint8Array | null;
+}
+
+export interface NewEntry extends StoredEntry {
+  indexKeys: readonly string[];
+}
+
+export interface TileCoord {
+  level: number;
+  index: bigint;
+}
+
+/** Operations inside the single writer's transaction; the lock is held from head() to commit. */
+export interface WriterTx {
+  /** Locks and returns the head row. MUST be called first. */
+  lockHead(): Promise<Head>;
+  /** Existing entries among these leaf hashes, keyed by hex leaf hash. */
+  findByLeafHashes(hashes: readonly Uint8Array[]): Promise<Map<string, StoredEntry>>;
+  insertEntries(rows: readonly NewEntry[]): Promise<void>;
+  /** Full tiles are immutable: inserting an existing tile fails the transaction. */
+  insertTiles(tiles: readonly FullTile[]): Promise<void>;
+  setHead(head: Head): Promise<void>;
+  insertCheckpoint(cp: SignedCheckpoint): Promise<void>;
+}
+
+export interface LogStore {
+  getTree(purpose: string): Promise<TreeRecord | undefined>;
+  /** Creates the tree, its empty head and its first (size 0) checkpoint, atomically. */
+  createTree(tree: Omit<TreeRecord, 'createdAt'>, head: Head, checkpoint: SignedCheckpoint): Promise<void>;
+  head(treeId: TreeId): Promise<Head>;
+  latestCheckpoint(treeId: TreeId): Promise<SignedCheckpoint | undefined>;
+  readTiles(treeId: TreeId, coords: readonly TileCoord[]): Promise<Map<string, Uint8Array>>;
+  /** Leaf hashes of [from, to), in order. */
+  leafHashes(treeId: TreeId, from: bigint, to: bigint): Promise<Uint8Array[]>;
+  entriesByIndex(treeId: TreeId, indices: readonly bigint[]): Promise<StoredEntry[]>;
+  entriesByLeafHash(treeId: TreeId, hashes: readonly Uint8Array[]): Promise<StoredEntry[]>;
+  /** Leaf indices whose index rows match the keys: any key (or), or all keys (and). */
+  searchIndex(treeId: TreeId, keys: readonly string[], op: 'and' | 'or', limit: number): Promise<bigint[]>;
+  /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
+  withWriter<T>(treeId: TreeId, fn: (tx: WriterTx) => Promise<T>): Promise<T>;
+}
+
+export const tileKey = (level: number, index: bigint) => `${level}/${index}`;

@@ -1,0 +1,52 @@
+/** Entry point: `npm start`. Reads config once, listens, then loads the log (/healthz 503 until ready). */
+import pino from 'pino';
+import { buildServer, type Services } from './api/server.ts';
+import { startInstance } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (e) {
+  if (e instanceof ConfigError) {
+    console.error(`provenant: configuration error: ${e.message}`);
+    process.exit(2);
+  }
+  throw e;
+}
+
+const logger = pino({ level: config.logLevel, name: 'provenant' });
+const services: Services = { notReady: 'starting: migrations and log not loaded yet' };
+const app = buildServer(services, { logger, maxEntryBodyBytes: config.maxEntryBodyBytes });
+
+await app.listen({ port: config.port, host: config.host });
+logger.info(
+  `provenant listening on http://${config.host}:${config.port} (public URL ${config.publicUrl}); database: ${
+    config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/pglite`
+  }`,
+);
+if (config.profile === 'dev') logger.warn('DEV PROFILE: embedded database and generated keys — not for production use');
+
+let instance;
+try {
+  instance = await startInstance(config, logger);
+} catch (e) {
+  logger.fatal({ err: e }, `cannot start: ${(e as Error).message}`);
+  await app.close();
+  process.exit(1);
+}
+services.log = instance.log;
+services.notReady = undefined;
+logger.info({ treeSize: Number(instance.log.size) }, 'ready');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  await app.close();
+  await instance!.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
