@@ -8,7 +8,7 @@ import type { Config } from './config.ts';
 import { logNameFromPublicUrl } from './config.ts';
 import { loadOrCreateSigner } from './crypto/keys.ts';
 import { type Database, migrate, openDatabase } from './db/connect.ts';
-import { KyselyLogStore } from './db/log-store.ts';
+import { logStoreFor } from './db/log-store.ts';
 import { TransparencyLog } from './log/log.ts';
 import { SignedStateGuard } from './log/signed-state.ts';
 import { type Clock, systemClock } from './log/types.ts';
@@ -46,7 +46,7 @@ export async function startInstance(config: Config, logger: Logger, o: StartOpti
     else logger.info({ path: key.path, logID: key.signer.logId }, 'loaded log signing key');
 
     const log = await TransparencyLog.open({
-      store: new KyselyLogStore(database.db),
+      store: logStoreFor(database),
       purpose: 'rekor',
       name: logNameFromPublicUrl(config.publicUrl),
       signer: key.signer,

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { ProvenantError } from '../errors.ts';
 import type { TransparencyLog } from '../log/log.ts';
 import { installErrorHandler } from './errors.ts';
+import { registerEntryReadRoutes } from './routes/entries.ts';
 import { registerLogRoutes } from './routes/log.ts';
 
 export interface Services {
@@ -34,7 +35,6 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
     loggerInstance: opts.logger || undefined,
     logger: opts.logger === undefined ? false : undefined,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
-    disableRequestLogging: true,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
@@ -47,5 +47,6 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
   app.get('/ping', async (_req, reply) => reply.type('text/plain').send('.'));
 
   registerLogRoutes(app, services);
+  registerEntryReadRoutes(app, services);
   return app;
 }

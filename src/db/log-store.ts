@@ -4,7 +4,9 @@ import type { Head, LogStore, NewEntry, StoredEntry, TileCoord, TreeRecord, Writ
 import { tileKey } from '../log/store.ts';
 import type { LeafIndex, SignedCheckpoint, TreeId } from '../log/types.ts';
 import type { FullTile } from '../merkle/index.ts';
+import { withPgWriter } from './pg-writer.ts';
 import type { DB } from './schema.ts';
+import type pg from 'pg';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const str = (n: bigint) => n.toString();
@@ -102,7 +104,11 @@ class KyselyWriterTx implements WriterTx {
 }
 
 export class KyselyLogStore implements LogStore {
-  constructor(private readonly db: Kysely<DB>) {}
+  /** With a pg pool (real Postgres), the writer uses a raw client and binary COPY. */
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly pool?: pg.Pool,
+  ) {}
 
   async getTree(purpose: string): Promise<TreeRecord | undefined> {
     const r = await this.db.selectFrom('trees').selectAll().where('purpose', '=', purpose).executeTakeFirst();
@@ -195,6 +201,12 @@ export class KyselyLogStore implements LogStore {
   }
 
   async withWriter<T>(treeId: TreeId, fn: (tx: WriterTx) => Promise<T>): Promise<T> {
+    if (this.pool) return withPgWriter(this.pool, treeId, fn);
     return this.db.transaction().execute((trx) => fn(new KyselyWriterTx(trx, treeId)));
   }
+}
+
+/** The store for an open database (binary COPY writer on Postgres, Kysely on PGlite). */
+export function logStoreFor(database: { db: Kysely<DB>; pool: pg.Pool | undefined }): KyselyLogStore {
+  return new KyselyLogStore(database.db, database.pool);
 }

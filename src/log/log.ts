@@ -124,6 +124,9 @@ export class TransparencyLog {
   get checkpoint(): SignedCheckpoint {
     return this.#sequencer.checkpoint;
   }
+  get store(): LogStore {
+    return this.p.store;
+  }
   get signer(): Signer {
     return this.p.signer;
   }

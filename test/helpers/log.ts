@@ -1,5 +1,5 @@
 import { generateLogKeyPem, type Signer, signerFromPem } from '../../src/crypto/signer.ts';
-import { KyselyLogStore } from '../../src/db/log-store.ts';
+import { logStoreFor } from '../../src/db/log-store.ts';
 import { type LogOptions, type OpenLogParams, TransparencyLog } from '../../src/log/log.ts';
 import type { LogStore } from '../../src/log/store.ts';
 import type { Clock } from '../../src/log/types.ts';
@@ -34,7 +34,7 @@ export interface TestLog {
 
 export async function openTestLog(over: Partial<OpenLogParams> = {}): Promise<TestLog> {
   const db = await testDatabase();
-  const store = over.store ?? new KyselyLogStore(db.database.db);
+  const store = over.store ?? logStoreFor(db.database);
   const params: OpenLogParams = {
     store,
     purpose: 'rekor',

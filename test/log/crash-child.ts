@@ -1,7 +1,7 @@
 // Child process for the crash test: appends under sustained load and prints each acknowledged
 // entry as "<index> <body>" on stdout, until it is killed.
 import { openDatabase } from '../../src/db/connect.ts';
-import { KyselyLogStore } from '../../src/db/log-store.ts';
+import { logStoreFor } from '../../src/db/log-store.ts';
 import { TransparencyLog } from '../../src/log/log.ts';
 import { systemClock } from '../../src/log/types.ts';
 import { signerFromPem } from '../../src/crypto/signer.ts';
@@ -9,7 +9,7 @@ import { signerFromPem } from '../../src/crypto/signer.ts';
 const [url, schema, round, keyPem] = [process.env.DATABASE_URL!, process.env.CRASH_SCHEMA!, process.env.CRASH_ROUND!, process.env.CRASH_KEY!];
 const database = await openDatabase({ url, schema });
 const log = await TransparencyLog.open({
-  store: new KyselyLogStore(database.db),
+  store: logStoreFor(database),
   purpose: 'rekor',
   name: 'crash.test',
   signer: signerFromPem(keyPem),

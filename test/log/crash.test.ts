@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { generateLogKeyPem } from '../../src/crypto/signer.ts';
-import { KyselyLogStore } from '../../src/db/log-store.ts';
+import { logStoreFor } from '../../src/db/log-store.ts';
 import { parseCheckpoint } from '../../src/encoding/checkpoint.ts';
 import { PG_URL, testDatabase } from '../helpers/db.ts';
 import { refRoot } from '../helpers/ref.ts';
@@ -47,7 +47,7 @@ describe('crash safety under SIGKILL', { skip: PG_URL ? false : 'needs real Post
   it('keeps every acknowledged entry across 5 random kills', { timeout: 180_000 }, async () => {
     const db = await testDatabase();
     const key = generateLogKeyPem();
-    const store = new KyselyLogStore(db.database.db);
+    const store = logStoreFor(db.database);
     const all = new Map<bigint, string>();
     try {
       for (let round = 0; round < 5; round++) {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KyselyLogStore } from '../../src/db/log-store.ts';
+import { logStoreFor } from '../../src/db/log-store.ts';
 import { ProvenantError } from '../../src/errors.ts';
 import type { LogStore, WriterTx } from '../../src/log/store.ts';
 import { hashLeaf } from '../../src/merkle/index.ts';
@@ -63,7 +63,7 @@ describe('fault injection on the write path', () => {
   for (const step of STEPS) {
     it(`fails at ${step}: nothing acknowledged, nothing half-written, recovers`, async () => {
       const db = await testDatabase();
-      const faulty = new FaultyStore(new KyselyLogStore(db.database.db)) as unknown as FaultyStore & LogStore;
+      const faulty = new FaultyStore(logStoreFor(db.database)) as unknown as FaultyStore & LogStore;
       const t = await openTestLog({ store: faulty });
       const acked = new Map<bigint, Buffer>();
       try {

@@ -1,0 +1,126 @@
+/**
+ * The writer transaction on real Postgres: a dedicated pooled client, BEGIN … COMMIT, and binary
+ * COPY for the entry rows (the bulk of every batch). PGlite keeps the Kysely path.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import type { Head, NewEntry, StoredEntry, WriterTx } from '../log/store.ts';
+import type { LeafIndex, SignedCheckpoint, TreeId } from '../log/types.ts';
+import type { FullTile } from '../merkle/index.ts';
+import { COPY_HEADER, COPY_TRAILER, encodeRow } from './copy-binary.ts';
+
+const str = (n: bigint) => n.toString();
+
+export async function copyInto(client: pg.PoolClient, table: string, columns: readonly string[], rows: Iterable<Buffer>): Promise<void> {
+  const stream = client.query(copyStreams.from(`COPY ${table} (${columns.join(', ')}) FROM STDIN (FORMAT binary)`));
+  function* chunks() {
+    yield COPY_HEADER;
+    let parts: Buffer[] = [];
+    let bytes = 0;
+    for (const r of rows) {
+      parts.push(r);
+      bytes += r.length;
+      if (bytes >= 1 << 20) {
+        yield Buffer.concat(parts);
+        parts = [];
+        bytes = 0;
+      }
+    }
+    if (parts.length) yield Buffer.concat(parts);
+    yield COPY_TRAILER;
+  }
+  await pipeline(Readable.from(chunks(), { objectMode: false }), stream);
+}
+
+export class PgWriterTx implements WriterTx {
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly treeId: TreeId,
+  ) {}
+
+  async lockHead(): Promise<Head> {
+    // The writer lock: a row lock on the head, held until commit or rollback.
+    const { rows } = await this.client.query<{ size: bigint; root: Buffer }>('SELECT size, root FROM log_head WHERE tree_id = $1 FOR UPDATE', [str(this.treeId)]);
+    if (!rows[0]) throw new Error(`tree ${this.treeId} has no head row`);
+    return { size: rows[0].size, root: new Uint8Array(rows[0].root) };
+  }
+
+  async findByLeafHashes(hashes: readonly Uint8Array[]): Promise<Map<string, StoredEntry>> {
+    const out = new Map<string, StoredEntry>();
+    if (hashes.length === 0) return out;
+    const { rows } = await this.client.query<{ leaf_index: bigint; leaf_hash: Buffer; body: Buffer; kind: string | null; integrated_time: bigint; set_sig: Buffer | null }>(
+      'SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig FROM entries WHERE tree_id = $1 AND leaf_hash = ANY($2::bytea[])',
+      [str(this.treeId), hashes.map((h) => Buffer.from(h.buffer, h.byteOffset, h.byteLength))],
+    );
+    for (const r of rows) {
+      out.set(r.leaf_hash.toString('hex'), {
+        leafIndex: r.leaf_index as LeafIndex,
+        leafHash: new Uint8Array(r.leaf_hash),
+        body: new Uint8Array(r.body),
+        kind: r.kind,
+        integratedTime: r.integrated_time,
+        setSig: r.set_sig ? new Uint8Array(r.set_sig) : null,
+      });
+    }
+    return out;
+  }
+
+  async insertEntries(rows: readonly NewEntry[]): Promise<void> {
+    if (rows.length === 0) return;
+    const t = { int8: this.treeId as bigint };
+    await copyInto(
+      this.client,
+      'entries',
+      ['tree_id', 'leaf_index', 'leaf_hash', 'body', 'kind', 'integrated_time', 'set_sig'],
+      rows.map((r) =>
+        encodeRow([t, { int8: r.leafIndex }, { bytea: r.leafHash }, { bytea: r.body }, r.kind === null ? null : { text: r.kind }, { int8: r.integratedTime }, r.setSig ? { bytea: r.setSig } : null]),
+      ),
+    );
+    const index: Buffer[] = [];
+    for (const r of rows) for (const k of new Set(r.indexKeys)) index.push(encodeRow([t, { text: k }, { int8: r.leafIndex }]));
+    if (index.length > 0) await copyInto(this.client, 'entry_index', ['tree_id', 'key', 'leaf_index'], index);
+  }
+
+  async insertTiles(tiles: readonly FullTile[]): Promise<void> {
+    if (tiles.length === 0) return;
+    await this.client.query(
+      'INSERT INTO tiles (tree_id, level, idx, hashes) SELECT $1::int8, * FROM unnest($2::int2[], $3::int8[], $4::bytea[])',
+      [str(this.treeId), tiles.map((t) => t.level), tiles.map((t) => str(t.index)), tiles.map((t) => Buffer.from(t.hashes.buffer, t.hashes.byteOffset, t.hashes.byteLength))],
+    );
+  }
+
+  async setHead(head: Head): Promise<void> {
+    await this.client.query('UPDATE log_head SET size = $2, root = $3, updated_at = now() WHERE tree_id = $1', [str(this.treeId), str(head.size), Buffer.from(head.root)]);
+  }
+
+  async insertCheckpoint(cp: SignedCheckpoint): Promise<void> {
+    await this.client.query('INSERT INTO checkpoints (tree_id, size, root, note) VALUES ($1, $2, $3, $4)', [str(this.treeId), str(cp.size), Buffer.from(cp.root), cp.note]);
+  }
+}
+
+/** Runs fn in one transaction on a dedicated client; COMMIT only when fn resolves. */
+export async function withPgWriter<T>(pool: pg.Pool, treeId: TreeId, fn: (tx: WriterTx) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    try {
+      const out = await fn(new PgWriterTx(client, treeId));
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw e;
+    }
+  } catch (e) {
+    broken = true;
+    throw e;
+  } finally {
+    // A client whose transaction failed is discarded rather than reused.
+    client.release(broken ? true : undefined);
+  }
+}
