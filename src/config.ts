@@ -152,7 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     batchMaxSize: int(raw, 'PROVENANT_BATCH_MAX_SIZE', 4096, 1, 100_000),
     batchMaxAgeMs: int(raw, 'PROVENANT_BATCH_MAX_AGE_MS', 5, 0, 10_000),
     maxEntryBodyBytes: int(raw, 'PROVENANT_MAX_ENTRY_BYTES', 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
-    tileCacheSize: int(raw, 'PROVENANT_TILE_CACHE_SIZE', 4096, 16, 10_000_000),
+    tileCacheSize: int(raw, 'PROVENANT_TILE_CACHE_SIZE', 8192, 16, 10_000_000),
   });
 }
 

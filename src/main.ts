@@ -25,7 +25,7 @@ logger.info(
     config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/pglite`
   }`,
 );
-if (config.profile === 'dev') logger.warn('DEV PROFILE: embedded database and generated keys — not for production use');
+if (config.profile === 'dev') logger.warn(`DEV PROFILE: ${config.databaseUrl ? '' : 'embedded database, '}${config.logKeyPath ? '' : 'generated keys, '}not for production use`);
 
 let instance;
 try {

@@ -1,7 +1,7 @@
 /** LogStore over Kysely: the same SQL on Postgres and PGlite. */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Head, LogStore, NewEntry, StoredEntry, TileCoord, TreeRecord, WriterTx } from '../log/store.ts';
-import { tileKey } from '../log/store.ts';
+import { rethrowDuplicateLeaf, tileKey } from '../log/store.ts';
 import type { LeafIndex, SignedCheckpoint, TreeId } from '../log/types.ts';
 import type { FullTile } from '../merkle/index.ts';
 import { withPgWriter } from './pg-writer.ts';
@@ -29,7 +29,12 @@ const toEntry = (r: EntryRow): StoredEntry => ({
   setSig: r.set_sig === null ? null : new Uint8Array(r.set_sig),
 });
 
-const ENTRY_COLUMNS = ['leaf_index', 'leaf_hash', 'body', 'kind', 'integrated_time', 'set_sig'] as const;
+const READ_TILES_SQL = `SELECT t.level, t.idx, t.hashes FROM unnest($2::int2[], $3::int8[]) AS q(level, idx)
+  JOIN tiles t ON t.tree_id = $1 AND t.level = q.level AND t.idx = q.idx`;
+
+const ENTRIES_BY_INDEX_SQL = `SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig FROM entries
+  WHERE tree_id = $1 AND leaf_index = ANY($2::int8[])`;
+
 
 class KyselyWriterTx implements WriterTx {
   constructor(
@@ -66,7 +71,9 @@ class KyselyWriterTx implements WriterTx {
       SELECT ${str(this.treeId)}::int8, * FROM unnest(
         ${rows.map((r) => str(r.leafIndex))}::int8[], ${rows.map((r) => r.leafHash)}::bytea[],
         ${rows.map((r) => r.body)}::bytea[], ${rows.map((r) => r.kind)}::text[],
-        ${rows.map((r) => str(r.integratedTime))}::int8[], ${rows.map((r) => r.setSig)}::bytea[])`.execute(this.trx);
+        ${rows.map((r) => str(r.integratedTime))}::int8[], ${rows.map((r) => r.setSig)}::bytea[])`
+      .execute(this.trx)
+      .catch(rethrowDuplicateLeaf);
     const keys: string[] = [];
     const idx: string[] = [];
     for (const r of rows) {
@@ -143,11 +150,13 @@ export class KyselyLogStore implements LogStore {
   async readTiles(treeId: TreeId, coords: readonly TileCoord[]): Promise<Map<string, Uint8Array>> {
     const out = new Map<string, Uint8Array>();
     if (coords.length === 0) return out;
-    const { rows } = await sql<{ level: number; idx: bigint; hashes: Uint8Array }>`
-      SELECT t.level, t.idx, t.hashes FROM tiles t
-      JOIN unnest(${coords.map((c) => c.level)}::int2[], ${coords.map((c) => str(c.index))}::int8[]) AS q(level, idx)
-        ON t.level = q.level AND t.idx = q.idx
-      WHERE t.tree_id = ${str(treeId)}`.execute(this.db);
+    const params = [str(treeId), coords.map((c) => c.level), coords.map((c) => str(c.index))];
+    // Hot path of every proof: on Postgres a named (prepared) statement skips parse and plan.
+    const rows = this.pool
+      ? (await this.pool.query<{ level: number; idx: bigint; hashes: Uint8Array }>({ name: 'provenant_read_tiles', text: READ_TILES_SQL, values: params })).rows
+      : (await sql<{ level: number; idx: bigint; hashes: Uint8Array }>`
+          SELECT t.level, t.idx, t.hashes FROM unnest(${params[1]}::int2[], ${params[2]}::int8[]) AS q(level, idx)
+          JOIN tiles t ON t.tree_id = ${params[0]} AND t.level = q.level AND t.idx = q.idx`.execute(this.db)).rows;
     for (const r of rows) out.set(tileKey(r.level, r.idx), new Uint8Array(r.hashes));
     return out;
   }
@@ -168,12 +177,12 @@ export class KyselyLogStore implements LogStore {
 
   async entriesByIndex(treeId: TreeId, indices: readonly bigint[]): Promise<StoredEntry[]> {
     if (indices.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('entries')
-      .select([...ENTRY_COLUMNS])
-      .where('tree_id', '=', treeId)
-      .where('leaf_index', 'in', [...indices])
-      .execute();
+    const params = [str(treeId), indices.map(str)];
+    const rows = this.pool
+      ? (await this.pool.query<EntryRow>({ name: 'provenant_entries_by_index', text: ENTRIES_BY_INDEX_SQL, values: params })).rows
+      : (await sql<EntryRow>`
+          SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig FROM entries
+          WHERE tree_id = ${params[0]} AND leaf_index = ANY(${params[1]}::int8[])`.execute(this.db)).rows;
     return rows.map(toEntry);
   }
 

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import type { Head, NewEntry, StoredEntry, WriterTx } from '../log/store.ts';
+import { type Head, type NewEntry, rethrowDuplicateLeaf, type StoredEntry, type WriterTx } from '../log/store.ts';
 import type { LeafIndex, SignedCheckpoint, TreeId } from '../log/types.ts';
 import type { FullTile } from '../merkle/index.ts';
 import { COPY_HEADER, COPY_TRAILER, encodeRow } from './copy-binary.ts';
@@ -77,7 +77,7 @@ export class PgWriterTx implements WriterTx {
       rows.map((r) =>
         encodeRow([t, { int8: r.leafIndex }, { bytea: r.leafHash }, { bytea: r.body }, r.kind === null ? null : { text: r.kind }, { int8: r.integratedTime }, r.setSig ? { bytea: r.setSig } : null]),
       ),
-    );
+    ).catch(rethrowDuplicateLeaf);
     const index: Buffer[] = [];
     for (const r of rows) for (const k of new Set(r.indexKeys)) index.push(encodeRow([t, { text: k }, { int8: r.leafIndex }]));
     if (index.length > 0) await copyInto(this.client, 'entry_index', ['tree_id', 'key', 'leaf_index'], index);

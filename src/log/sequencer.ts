@@ -5,7 +5,7 @@
  */
 import { ProvenantError } from '../errors.ts';
 import { type FullTile, hashLeaf, TileEdge } from '../merkle/index.ts';
-import type { Head, LogStore, NewEntry, StoredEntry } from './store.ts';
+import { DuplicateLeafError, type Head, type LogStore, type NewEntry, type StoredEntry } from './store.ts';
 import { asLeafIndex, type Clock, type LeafIndex, type SignedCheckpoint, type TreeId } from './types.ts';
 
 export interface AppendInput {
@@ -128,11 +128,16 @@ export class Sequencer {
         this.#edge = await this.hooks.reloadEdge();
         this.#stale = false;
       }
-      let out = await this.#commit(batch);
+      // Optimistic first: no dedupe query, the unique index on leaf hashes catches duplicates
+      // (rare: client retries), and the batch is then redone with an explicit dedupe.
+      let out = await this.#commit(batch, false).catch((e: unknown) => {
+        if (e instanceof DuplicateLeafError) return this.#commit(batch, true);
+        throw e;
+      });
       if (out === STALE) {
         // Another writer (or an ambiguous earlier commit) moved the head: catch up, then retry once.
         this.#edge = await this.hooks.reloadEdge();
-        out = await this.#commit(batch);
+        out = await this.#commit(batch, true);
         if (out === STALE) throw new ProvenantError('unavailable', 'the log head keeps moving; retry', { retryAfterSeconds: 1 });
       }
       // Committed: from here the batch is durable; only now may callers learn their indices.
@@ -160,7 +165,7 @@ export class Sequencer {
     }
   }
 
-  async #commit(batch: Pending[]) {
+  async #commit(batch: Pending[], dedupe: boolean) {
     return this.store.withWriter(this.treeId, async (tx) => {
       const head = await tx.lockHead();
       // Reloading needs another connection (PGlite has one), so it happens outside this transaction.
@@ -168,7 +173,7 @@ export class Sequencer {
       // Dedupe within the batch (first occurrence wins) and against storage.
       const firsts = new Map<string, Pending>();
       for (const p of batch) if (!firsts.has(p.hex)) firsts.set(p.hex, p);
-      const existing = await tx.findByLeafHashes([...firsts.values()].map((p) => p.leafHash));
+      const existing = dedupe ? await tx.findByLeafHashes([...firsts.values()].map((p) => p.leafHash)) : new Map<string, StoredEntry>();
 
       const edge = this.#edge.clone();
       const integratedTime = BigInt(Math.floor(this.clock.now().getTime() / 1000));

@@ -31,6 +31,18 @@ export interface NewEntry extends StoredEntry {
   indexKeys: readonly string[];
 }
 
+/** insertEntries found a leaf hash that is already stored (unique violation): retry with dedupe. */
+export class DuplicateLeafError extends Error {
+  override name = 'DuplicateLeafError';
+}
+
+/** Maps a unique violation on (tree_id, leaf_hash) to DuplicateLeafError; rethrows anything else. */
+export function rethrowDuplicateLeaf(e: unknown): never {
+  const err = e as { code?: string; constraint?: string; message?: string };
+  if (err?.code === '23505' && (err.constraint ?? err.message ?? '').includes('leaf_hash')) throw new DuplicateLeafError('leaf hash already stored', { cause: e });
+  throw e;
+}
+
 export interface TileCoord {
   level: number;
   index: bigint;
@@ -42,6 +54,7 @@ export interface WriterTx {
   lockHead(): Promise<Head>;
   /** Existing entries among these leaf hashes, keyed by hex leaf hash. */
   findByLeafHashes(hashes: readonly Uint8Array[]): Promise<Map<string, StoredEntry>>;
+  /** Throws DuplicateLeafError when a leaf hash is already stored (nothing is then committed). */
   insertEntries(rows: readonly NewEntry[]): Promise<void>;
   /** Full tiles are immutable: inserting an existing tile fails the transaction. */
   insertTiles(tiles: readonly FullTile[]): Promise<void>;

@@ -72,7 +72,11 @@ describe('fault injection on the write path', () => {
           acked.set(r.leafIndex, Buffer.from(`a${r.leafIndex}`));
         }
         faulty.failAt = step;
-        const bad = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => t.log.append({ body: Buffer.from(`b${i}`) })));
+        // The batch holds a duplicate of a stored entry, so the dedupe path (findByLeafHashes) runs too.
+        const bad = await Promise.allSettled([
+          ...Array.from({ length: 40 }, (_, i) => t.log.append({ body: Buffer.from(`b${i}`) })),
+          t.log.append({ body: Buffer.from('a0') }),
+        ]);
         assert.ok(bad.every((r) => r.status === 'rejected'));
         for (const r of bad) {
           const e = (r as PromiseRejectedResult).reason;

@@ -1,0 +1,11 @@
+# provenant: one process, one Postgres. Node's current LTS line.
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+USER node
+ENV HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
+EXPOSE 3000
+CMD ["node", "--import", "tsx", "src/main.ts"]
