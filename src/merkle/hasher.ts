@@ -65,7 +65,16 @@ export function hashChildren(l: Uint8Array, r: Uint8Array): Uint8Array {
 
 /** SHA-256 of the empty string: the root of the empty tree (RFC 6962 §2.1). Returns a fresh copy. */
 export function emptyRoot(): Uint8Array {
-  return EMPTY_ROOT.slice();
+  return copyBytes(EMPTY_ROOT);
+}
+
+/**
+ * A plain, independent copy. Not `.slice()`: the hashes here are often Node
+ * Buffers (crypto.hash returns one, pg returns bytea as one), and
+ * Buffer.prototype.slice returns a view of the same memory.
+ */
+export function copyBytes(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b);
 }
 
 /** Byte equality for hashes (public data: no constant-time requirement). */

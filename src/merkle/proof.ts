@@ -11,9 +11,9 @@
  *   h = hash(last); for earlier ids, right to left: h = hashChildren(hash(id), h).
  */
 import { MerkleError } from './errors.ts';
-import { emptyRoot, hashChildren } from './hasher.ts';
+import { copyBytes, emptyRoot, hashChildren } from './hasher.ts';
 import { rangeNodes, type NodeId } from './node.ts';
-import { assertU64 } from './check.ts';
+import { assertHash, assertU64 } from './check.ts';
 
 export type NodeGetter = (id: NodeId) => Uint8Array;
 
@@ -21,10 +21,17 @@ export type NodeGetter = (id: NodeId) => Uint8Array;
  * Combined hash of one proof element (see the file comment). Requires a
  * non-empty element whose nodes are adjacent complete subtrees in decreasing
  * size order (as produced by rangeNodes); `get` must return 32-byte hashes.
+ * Always returns a fresh array: `get` typically hands out views into a shared
+ * tile cache (TileHashes.node), which must not leak into responses.
  */
 export function combineNodes(element: readonly NodeId[], get: NodeGetter): Uint8Array {
   const last = element[element.length - 1];
   if (last === undefined) throw new MerkleError('invalid_argument', 'empty proof element');
+  if (element.length === 1) {
+    const h = get(last);
+    assertHash(h, `hash of node ${last.level}/${last.index}`, 'invalid_argument');
+    return copyBytes(h);
+  }
   let h = get(last);
   for (let i = element.length - 2; i >= 0; i--) h = hashChildren(get(element[i]!), h);
   return h;

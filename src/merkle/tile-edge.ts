@@ -18,7 +18,7 @@
  * popcount(n) - 1 hashes (at most 63) on top of cached nodes.
  */
 import { MerkleError } from './errors.ts';
-import { HASH_SIZE, emptyRoot, hashChildren } from './hasher.ts';
+import { HASH_SIZE, copyBytes, emptyRoot, hashChildren } from './hasher.ts';
 import type { NodeId } from './node.ts';
 import { bitLength } from './bits.ts';
 import { MAX_U64, assertHash, assertU64 } from './check.ts';
@@ -212,9 +212,9 @@ export class TileEdge {
           acc = acc === undefined ? node : hashChildren(node, acc);
         }
       }
-      this.rootCache = acc!.slice();
+      this.rootCache = copyBytes(acc!);
     }
-    return this.rootCache.slice();
+    return copyBytes(this.rootCache);
   }
 
   /**
@@ -227,7 +227,7 @@ export class TileEdge {
     }
     const t = this.tiles[level];
     const out: Uint8Array[] = [];
-    for (let i = 0; i < (t?.width ?? 0); i++) out.push(t!.node(0, i).slice());
+    for (let i = 0; i < (t?.width ?? 0); i++) out.push(copyBytes(t!.node(0, i)));
     return out;
   }
 
@@ -241,6 +241,6 @@ export class TileEdge {
     const t = this.tiles[tileLevel];
     if (t === undefined || tileIndex !== fullTileCount(this._size, tileLevel)) return undefined;
     if (offset + (1 << height) > t.width) return undefined;
-    return t.node(height, offset >> height).slice();
+    return copyBytes(t.node(height, offset >> height));
   }
 }

@@ -10,7 +10,7 @@
  * level-8(L+1) node, i.e. one hash of the level-(L+1) tile (tileRoot).
  */
 import { MerkleError } from './errors.ts';
-import { HASH_SIZE, hashChildren } from './hasher.ts';
+import { HASH_SIZE, copyBytes, hashChildren } from './hasher.ts';
 import { assertNodeId, type NodeId } from './node.ts';
 import { assertHash, assertU64 } from './check.ts';
 
@@ -75,6 +75,13 @@ export function tileRoot(hashes: readonly Uint8Array[] | Uint8Array): Uint8Array
   return t.node(TILE_HEIGHT, 0);
 }
 
+/** ROW_START[h] = slot of the first height-h internal node: rows of 128, 64, …, 1 nodes. */
+const ROW_START: readonly number[] = (() => {
+  const out = [0, 0];
+  for (let h = 2; h <= TILE_HEIGHT; h++) out.push(out[h - 1]! + (TILE_WIDTH >> (h - 1)));
+  return out;
+})();
+
 /**
  * The hashes of one tile (full or partial, width 1..256) with lazy, cached
  * computation of the complete subtrees above them: each internal node is
@@ -87,15 +94,20 @@ export function tileRoot(hashes: readonly Uint8Array[] | Uint8Array): Uint8Array
 export class TileHashes {
   readonly width: number;
   private readonly bytes: Uint8Array;
-  /** cache[h][i] = hash of the complete subtree of height h (1..8) with index i inside the tile. */
-  private readonly cache: (Uint8Array | undefined)[][];
+  /**
+   * Internal nodes of heights 1..8, packed into one buffer (at most 255 hashes = 8160 bytes, one
+   * allocation per tile: a cache of thousands of tiles must stay small). Row h starts at
+   * rowStart[h]; `known` marks computed slots.
+   */
+  private readonly inner: Uint8Array;
+  private readonly known: Uint8Array;
 
   constructor(hashes: readonly Uint8Array[] | Uint8Array) {
     if (hashes instanceof Uint8Array) {
       if (hashes.length === 0 || hashes.length % HASH_SIZE !== 0 || hashes.length > TILE_WIDTH * HASH_SIZE) {
         throw new MerkleError('invalid_argument', `tile bytes must be 1..256 hashes of ${HASH_SIZE} bytes, got ${hashes.length} bytes`);
       }
-      this.bytes = hashes.slice();
+      this.bytes = copyBytes(hashes);
     } else {
       if (!Array.isArray(hashes) || hashes.length === 0 || hashes.length > TILE_WIDTH) {
         throw new MerkleError('invalid_argument', `a tile has 1..256 hashes, got ${Array.isArray(hashes) ? hashes.length : typeof hashes}`);
@@ -107,8 +119,8 @@ export class TileHashes {
       });
     }
     this.width = this.bytes.length / HASH_SIZE;
-    this.cache = [];
-    for (let h = 0; h <= TILE_HEIGHT; h++) this.cache.push([]);
+    this.inner = new Uint8Array((TILE_WIDTH - 1) * HASH_SIZE);
+    this.known = new Uint8Array(TILE_WIDTH - 1);
   }
 
   /** The i-th hash of the tile (a level-8L node). */
@@ -118,7 +130,7 @@ export class TileHashes {
 
   /** All hashes concatenated (a copy): the tile's serialised form. */
   toBytes(): Uint8Array {
-    return this.bytes.slice();
+    return copyBytes(this.bytes);
   }
 
   /**
@@ -139,13 +151,13 @@ export class TileHashes {
 
   private compute(height: number, i: number): Uint8Array {
     if (height === 0) return this.bytes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
-    const row = this.cache[height]!;
-    let h = row[i];
-    if (h === undefined) {
-      h = hashChildren(this.compute(height - 1, 2 * i), this.compute(height - 1, 2 * i + 1));
-      row[i] = h;
+    const slot = ROW_START[height]! + i;
+    const at = slot * HASH_SIZE;
+    if (this.known[slot] === 0) {
+      this.inner.set(hashChildren(this.compute(height - 1, 2 * i), this.compute(height - 1, 2 * i + 1)), at);
+      this.known[slot] = 1;
     }
-    return h;
+    return this.inner.subarray(at, at + HASH_SIZE);
   }
 }
 
