@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { Signer } from '../src/crypto/signer.ts';
 import type { Database } from '../src/db/connect.ts';
 import { logStoreFor } from '../src/db/log-store.ts';
+import { innerOf } from '../src/db/tile-inner.ts';
 import { formatCheckpointBody, signNote } from '../src/encoding/checkpoint.ts';
 import { TransparencyLog } from '../src/log/log.ts';
 import { systemClock } from '../src/log/types.ts';
@@ -74,7 +75,7 @@ export async function seedLog(database: Database, signer: Signer, name: string, 
   log?.('  entries copied; rebuilding indexes');
   await sql`ALTER TABLE entries ADD PRIMARY KEY (tree_id, leaf_index)`.execute(database.db);
   await sql`ALTER TABLE entries ADD CONSTRAINT entries_tree_id_leaf_hash_key UNIQUE (tree_id, leaf_hash)`.execute(database.db);
-  await copyRows(pool, 'tiles', ['tree_id', 'level', 'idx', 'hashes'], tiles.map((t) => encodeRow([{ int8: treeId }, { int2: t.level }, { int8: t.index }, { bytea: t.hashes }])));
+  await copyRows(pool, 'tiles', ['tree_id', 'level', 'idx', 'hashes', 'nodes'], tiles.map((t) => encodeRow([{ int8: treeId }, { int2: t.level }, { int8: t.index }, { bytea: t.hashes }, { bytea: innerOf(t) }])));
   const root = edge.root();
   const note = signNote(formatCheckpointBody({ origin: `${name} - ${treeId}`, size: edge.size, rootHash: root }), name, signer.publicKeyDer, signer.sign);
   await database.db.updateTable('log_head').set({ size: edge.size, root }).where('tree_id', '=', treeId).execute();

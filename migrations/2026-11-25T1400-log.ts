@@ -38,6 +38,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       level   int2 NOT NULL CHECK (level >= 0),
       idx     int8 NOT NULL CHECK (idx >= 0),
       hashes  bytea NOT NULL CHECK (length(hashes) = 8192),
+      -- the tile's 255 internal nodes (derived from hashes; proofs from cold tiles need no hashing)
+      nodes   bytea NOT NULL CHECK (length(nodes) = 8160),
       PRIMARY KEY (tree_id, level, idx)
     );
     CREATE TABLE checkpoints (

@@ -1,9 +1,10 @@
 /** LogStore over Kysely: the same SQL on Postgres and PGlite. */
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { Head, LogStore, NewEntry, StoredEntry, TileCoord, TreeRecord, WriterTx } from '../log/store.ts';
+import type { Head, LogStore, NewEntry, StoredEntry, StoredTile, TileCoord, TreeRecord, WriterTx } from '../log/store.ts';
 import { rethrowDuplicateLeaf, tileKey } from '../log/store.ts';
 import type { LeafIndex, SignedCheckpoint, TreeId } from '../log/types.ts';
 import type { FullTile } from '../merkle/index.ts';
+import { innerOf } from './tile-inner.ts';
 import { withPgWriter } from './pg-writer.ts';
 import type { DB } from './schema.ts';
 import type pg from 'pg';
@@ -29,8 +30,7 @@ const toEntry = (r: EntryRow): StoredEntry => ({
   setSig: r.set_sig === null ? null : new Uint8Array(r.set_sig),
 });
 
-const READ_TILES_SQL = `SELECT t.level, t.idx, t.hashes FROM unnest($2::int2[], $3::int8[]) AS q(level, idx)
-  JOIN tiles t ON t.tree_id = $1 AND t.level = q.level AND t.idx = q.idx`;
+const READ_TILE_SQL = 'SELECT level, idx, hashes, nodes FROM tiles WHERE tree_id = $1 AND level = $2 AND idx = $3';
 
 const ENTRIES_BY_INDEX_SQL = `SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig FROM entries
   WHERE tree_id = $1 AND leaf_index = ANY($2::int8[])`;
@@ -92,9 +92,10 @@ class KyselyWriterTx implements WriterTx {
   async insertTiles(tiles: readonly FullTile[]): Promise<void> {
     if (tiles.length === 0) return;
     await sql`
-      INSERT INTO tiles (tree_id, level, idx, hashes)
+      INSERT INTO tiles (tree_id, level, idx, hashes, nodes)
       SELECT ${str(this.treeId)}::int8, * FROM unnest(
-        ${tiles.map((t) => t.level)}::int2[], ${tiles.map((t) => str(t.index))}::int8[], ${tiles.map((t) => t.hashes)}::bytea[])`.execute(this.trx);
+        ${tiles.map((t) => t.level)}::int2[], ${tiles.map((t) => str(t.index))}::int8[], ${tiles.map((t) => t.hashes)}::bytea[],
+        ${tiles.map((t) => innerOf(t))}::bytea[])`.execute(this.trx);
   }
 
   async setHead(head: Head): Promise<void> {
@@ -147,17 +148,21 @@ export class KyselyLogStore implements LogStore {
     return r ? { size: r.size, root: new Uint8Array(r.root), note: r.note } : undefined;
   }
 
-  async readTiles(treeId: TreeId, coords: readonly TileCoord[]): Promise<Map<string, Uint8Array>> {
-    const out = new Map<string, Uint8Array>();
+  async readTiles(treeId: TreeId, coords: readonly TileCoord[]): Promise<Map<string, StoredTile>> {
+    const out = new Map<string, StoredTile>();
     if (coords.length === 0) return out;
-    const params = [str(treeId), coords.map((c) => c.level), coords.map((c) => str(c.index))];
-    // Hot path of every proof: on Postgres a named (prepared) statement skips parse and plan.
-    const rows = this.pool
-      ? (await this.pool.query<{ level: number; idx: bigint; hashes: Uint8Array }>({ name: 'provenant_read_tiles', text: READ_TILES_SQL, values: params })).rows
-      : (await sql<{ level: number; idx: bigint; hashes: Uint8Array }>`
-          SELECT t.level, t.idx, t.hashes FROM unnest(${params[1]}::int2[], ${params[2]}::int8[]) AS q(level, idx)
-          JOIN tiles t ON t.tree_id = ${params[0]} AND t.level = q.level AND t.idx = q.idx`.execute(this.db)).rows;
-    for (const r of rows) out.set(tileKey(r.level, r.idx), new Uint8Array(r.hashes));
+    type Row = { level: number; idx: bigint; hashes: Uint8Array; nodes: Uint8Array };
+    let rows: Row[];
+    if (this.pool && coords.length === 1) {
+      // Hot path of every proof (one cold tile): a prepared statement, an index lookup.
+      rows = (await this.pool.query<Row>({ name: 'provenant_read_tile', text: READ_TILE_SQL, values: [str(treeId), coords[0]!.level, str(coords[0]!.index)] })).rows;
+    } else {
+      rows = (await sql<Row>`
+          SELECT t.level, t.idx, t.hashes, t.nodes FROM tiles t
+          WHERE t.tree_id = ${str(treeId)} AND (t.level, t.idx) IN (
+            SELECT * FROM unnest(${coords.map((c) => c.level)}::int2[], ${coords.map((c) => str(c.index))}::int8[]))`.execute(this.db)).rows;
+    }
+    for (const r of rows) out.set(tileKey(r.level, r.idx), { hashes: new Uint8Array(r.hashes), inner: new Uint8Array(r.nodes) });
     return out;
   }
 

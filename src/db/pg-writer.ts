@@ -10,6 +10,7 @@ import { type Head, type NewEntry, rethrowDuplicateLeaf, type StoredEntry, type 
 import type { LeafIndex, SignedCheckpoint, TreeId } from '../log/types.ts';
 import type { FullTile } from '../merkle/index.ts';
 import { COPY_HEADER, COPY_TRAILER, encodeRow } from './copy-binary.ts';
+import { innerOf } from './tile-inner.ts';
 
 const str = (n: bigint) => n.toString();
 
@@ -86,8 +87,8 @@ export class PgWriterTx implements WriterTx {
   async insertTiles(tiles: readonly FullTile[]): Promise<void> {
     if (tiles.length === 0) return;
     await this.client.query(
-      'INSERT INTO tiles (tree_id, level, idx, hashes) SELECT $1::int8, * FROM unnest($2::int2[], $3::int8[], $4::bytea[])',
-      [str(this.treeId), tiles.map((t) => t.level), tiles.map((t) => str(t.index)), tiles.map((t) => Buffer.from(t.hashes.buffer, t.hashes.byteOffset, t.hashes.byteLength))],
+      'INSERT INTO tiles (tree_id, level, idx, hashes, nodes) SELECT $1::int8, * FROM unnest($2::int2[], $3::int8[], $4::bytea[], $5::bytea[])',
+      [str(this.treeId), tiles.map((t) => t.level), tiles.map((t) => str(t.index)), tiles.map((t) => Buffer.from(t.hashes)), tiles.map((t) => Buffer.from(innerOf(t)))],
     );
   }
 

@@ -43,6 +43,8 @@ export interface TilesTable {
   idx: bigint;
   /** 256 concatenated 32-byte hashes; immutable once written. */
   hashes: Uint8Array;
+  /** The 255 internal nodes (heights 1..8), derived from hashes when the tile is written. */
+  nodes: Uint8Array;
 }
 
 export interface CheckpointsTable {

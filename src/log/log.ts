@@ -17,12 +17,11 @@ import {
   rootNodes,
   TileEdge,
   tileCoordsForNode,
-  tileRoot,
 } from '../merkle/index.ts';
 import type { Signer } from '../crypto/signer.ts';
 import { type AppendInput, type AppendResult, Sequencer, type SequencerOptions } from './sequencer.ts';
 import type { SignedStateGuard } from './signed-state.ts';
-import { type Head, type LogStore, tileKey, type TileCoord, type TreeRecord } from './store.ts';
+import { type Head, type LogStore, type StoredTile, tileKey, type TileCoord, type TreeRecord } from './store.ts';
 import { TileCache } from './tile-cache.ts';
 import { asTreeId, type Clock, type LeafIndex, type SignedCheckpoint, type TreeId } from './types.ts';
 
@@ -174,7 +173,8 @@ export class TransparencyLog {
           coords.map((c) => {
             const t = tiles.get(tileKey(c.level, c.index));
             if (!t) throw new Error(`tile ${c.level}/${c.index} of tree ${treeId} is missing`);
-            return tileRoot(t);
+            // The tile root is the last stored internal node.
+            return t.inner.subarray(t.inner.length - 32);
           }),
         );
       }
@@ -205,14 +205,14 @@ export class TransparencyLog {
       if (!this.#cache.get(tk)) missing.set(tk, { level: c.tileLevel, index: c.tileIndex });
       want.push([id, key, c]);
     }
-    const fetched = missing.size > 0 ? await this.p.store.readTiles(this.tree.treeId, [...missing.values()]) : new Map<string, Uint8Array>();
+    const fetched = missing.size > 0 ? await this.p.store.readTiles(this.tree.treeId, [...missing.values()]) : new Map<string, StoredTile>();
     for (const [id, key, c] of want) {
       const tk = tileKey(c.tileLevel, c.tileIndex);
       let t = this.#cache.get(tk);
       if (!t) {
         const raw = fetched.get(tk);
         if (!raw) throw new ProvenantError('internal', `tile ${tk} needed for node ${id.level}/${id.index} is missing`);
-        t = this.#cache.set(tk, raw);
+        t = this.#cache.set(tk, raw.hashes, raw.inner);
       }
       out.set(key, t.node(c.height, c.offset));
     }

@@ -43,6 +43,13 @@ export function rethrowDuplicateLeaf(e: unknown): never {
   throw e;
 }
 
+export interface StoredTile {
+  /** 256 concatenated hashes. */
+  hashes: Uint8Array;
+  /** Their 255 internal nodes (TileHashes.innerBytes()). */
+  inner: Uint8Array;
+}
+
 export interface TileCoord {
   level: number;
   index: bigint;
@@ -68,7 +75,7 @@ export interface LogStore {
   createTree(tree: Omit<TreeRecord, 'createdAt'>, head: Head, checkpoint: SignedCheckpoint): Promise<void>;
   head(treeId: TreeId): Promise<Head>;
   latestCheckpoint(treeId: TreeId): Promise<SignedCheckpoint | undefined>;
-  readTiles(treeId: TreeId, coords: readonly TileCoord[]): Promise<Map<string, Uint8Array>>;
+  readTiles(treeId: TreeId, coords: readonly TileCoord[]): Promise<Map<string, StoredTile>>;
   /** Leaf hashes of [from, to), in order. */
   leafHashes(treeId: TreeId, from: bigint, to: bigint): Promise<Uint8Array[]>;
   entriesByIndex(treeId: TreeId, indices: readonly bigint[]): Promise<StoredEntry[]>;

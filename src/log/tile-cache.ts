@@ -14,8 +14,8 @@ export class TileCache {
     return t;
   }
 
-  set(key: string, hashes: Uint8Array): TileHashes {
-    const t = new TileHashes(hashes);
+  set(key: string, hashes: Uint8Array, inner?: Uint8Array): TileHashes {
+    const t = new TileHashes(hashes, inner);
     this.#map.delete(key);
     this.#map.set(key, t);
     while (this.#map.size > this.capacity) this.#map.delete(this.#map.keys().next().value!);

@@ -91,6 +91,9 @@ const ROW_START: readonly number[] = (() => {
  * The input is copied. Returned hashes are shared with the cache: callers MUST
  * NOT mutate them.
  */
+/** Bytes of the internal nodes of a full tile: 255 hashes. */
+export const INNER_BYTES = (TILE_WIDTH - 1) * HASH_SIZE;
+
 export class TileHashes {
   readonly width: number;
   private readonly bytes: Uint8Array;
@@ -102,7 +105,12 @@ export class TileHashes {
   private readonly inner: Uint8Array;
   private readonly known: Uint8Array;
 
-  constructor(hashes: readonly Uint8Array[] | Uint8Array) {
+  /**
+   * `inner`, when given, holds every internal node of a FULL tile as innerBytes() returned it
+   * (stored beside the tile so that proofs from cold tiles cost no hashing); it is trusted as
+   * written by this process's own sequencer.
+   */
+  constructor(hashes: readonly Uint8Array[] | Uint8Array, inner?: Uint8Array) {
     if (hashes instanceof Uint8Array) {
       if (hashes.length === 0 || hashes.length % HASH_SIZE !== 0 || hashes.length > TILE_WIDTH * HASH_SIZE) {
         throw new MerkleError('invalid_argument', `tile bytes must be 1..256 hashes of ${HASH_SIZE} bytes, got ${hashes.length} bytes`);
@@ -119,13 +127,31 @@ export class TileHashes {
       });
     }
     this.width = this.bytes.length / HASH_SIZE;
-    this.inner = new Uint8Array((TILE_WIDTH - 1) * HASH_SIZE);
-    this.known = new Uint8Array(TILE_WIDTH - 1);
+    if (inner !== undefined) {
+      if (this.width !== TILE_WIDTH || inner.length !== INNER_BYTES) {
+        throw new MerkleError('invalid_argument', `inner nodes are ${INNER_BYTES} bytes of a full tile, got ${inner.length} for width ${this.width}`);
+      }
+      this.inner = copyBytes(inner);
+      this.known = new Uint8Array(TILE_WIDTH - 1).fill(1);
+    } else {
+      this.inner = new Uint8Array(INNER_BYTES);
+      this.known = new Uint8Array(TILE_WIDTH - 1);
+    }
   }
 
   /** The i-th hash of the tile (a level-8L node). */
   hash(i: number): Uint8Array {
     return this.node(0, i);
+  }
+
+  /**
+   * Every internal node of a full tile (heights 1..8, row by row: 128, 64, …, 1 hashes; the last
+   * is the tile root), computing what is missing. A copy.
+   */
+  innerBytes(): Uint8Array {
+    if (this.width !== TILE_WIDTH) throw new MerkleError('invalid_argument', 'inner nodes exist only for full tiles');
+    this.compute(TILE_HEIGHT, 0);
+    return copyBytes(this.inner);
   }
 
   /** All hashes concatenated (a copy): the tile's serialised form. */
