@@ -1,7 +1,9 @@
 /** Every migration, in order. Names are timestamps; a migration is never edited once released. */
 import type { Migration } from 'kysely';
 import * as log from './2026-11-25T1400-log.ts';
+import * as tsa from './2026-11-25T1500-tsa.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-25T1400-log': log,
+  '2026-11-25T1500-tsa': tsa,
 };

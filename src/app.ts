@@ -9,6 +9,9 @@ import { logNameFromPublicUrl } from './config.ts';
 import { loadOrCreateSigner } from './crypto/keys.ts';
 import { type Database, migrate, openDatabase } from './db/connect.ts';
 import { logStoreFor } from './db/log-store.ts';
+import { genTimeStore } from './db/tsa-state.ts';
+import { createTimestampAuthority, SIGSTORE_TSA_POLICY, type TimestampAuthority } from './tsa/index.ts';
+import { loadOrCreateTsaMaterial, loadTsaMaterialFromFiles } from './x509/index.ts';
 import { TransparencyLog } from './log/log.ts';
 import { SignedStateGuard } from './log/signed-state.ts';
 import { type Clock, systemClock } from './log/types.ts';
@@ -16,6 +19,7 @@ import { type Clock, systemClock } from './log/types.ts';
 export interface Instance {
   database: Database;
   log: TransparencyLog;
+  tsa: TimestampAuthority;
   close(): Promise<void>;
 }
 
@@ -62,9 +66,23 @@ export async function startInstance(config: Config, logger: Logger, o: StartOpti
       onError: (err) => logger.error({ err }, 'sequencer batch failed'),
     });
     logger.info({ treeID: log.treeId.toString(), treeSize: Number(log.size), origin: log.origin }, 'log loaded');
+
+    const clock = o.clock ?? systemClock;
+    const tsaLog = { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) };
+    const material = config.tsaChainPath
+      ? await loadTsaMaterialFromFiles({ chainPath: config.tsaChainPath, keyPath: config.tsaKeyPath!, now: clock.now(), log: tsaLog })
+      : await loadOrCreateTsaMaterial({ dir: config.dataDir, clock, log: tsaLog });
+    const tsa = createTimestampAuthority({
+      ...material,
+      clock,
+      policies: { default: SIGSTORE_TSA_POLICY, accepted: [] },
+      accuracySeconds: 1,
+      lastGenTimeStore: genTimeStore(database.db),
+    });
     return {
       database,
       log,
+      tsa,
       async close() {
         await log.close();
         await database.close();

@@ -32,6 +32,9 @@ export interface Config {
   readonly maxEntryBodyBytes: number;
   /** Full tiles kept in memory for proofs. */
   readonly tileCacheSize: number;
+  /** TSA chain (PEM: leaf, intermediates, root) and its leaf key; unset → generated into dataDir (dev). */
+  readonly tsaChainPath: string | undefined;
+  readonly tsaKeyPath: string | undefined;
 }
 
 const KEYS = {
@@ -47,6 +50,8 @@ const KEYS = {
   PROVENANT_BATCH_MAX_AGE_MS: 'batchMaxAgeMs',
   PROVENANT_MAX_ENTRY_BYTES: 'maxEntryBodyBytes',
   PROVENANT_TILE_CACHE_SIZE: 'tileCacheSize',
+  PROVENANT_TSA_CHAIN: 'tsaChainPath',
+  PROVENANT_TSA_KEY: 'tsaKeyPath',
 } as const;
 
 type Raw = Record<string, string | undefined>;
@@ -130,7 +135,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError('PROVENANT_PUBLIC_URL must not contain credentials, a query or a fragment');
   }
 
-  const logKeyPath = raw.PROVENANT_LOG_KEY ? (isAbsolute(raw.PROVENANT_LOG_KEY) ? raw.PROVENANT_LOG_KEY : resolve(cwd, raw.PROVENANT_LOG_KEY)) : undefined;
+  const path = (v: string | undefined) => (v ? (isAbsolute(v) ? v : resolve(cwd, v)) : undefined);
+  const logKeyPath = path(raw.PROVENANT_LOG_KEY);
+  const tsaChainPath = path(raw.PROVENANT_TSA_CHAIN);
+  const tsaKeyPath = path(raw.PROVENANT_TSA_KEY);
+  if ((tsaChainPath === undefined) !== (tsaKeyPath === undefined)) {
+    throw new ConfigError('PROVENANT_TSA_CHAIN and PROVENANT_TSA_KEY go together: set both (production) or neither (dev keys)');
+  }
   const logLevel = (raw.LOG_LEVEL ?? 'info') as LogLevel;
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got ${JSON.stringify(logLevel)}`);
@@ -138,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (profile === 'production') {
     if (!databaseUrl) throw new ConfigError('the production profile requires DATABASE_URL (the embedded database is for development)');
     if (!logKeyPath) throw new ConfigError('the production profile requires PROVENANT_LOG_KEY (a PEM private key file)');
+    if (!tsaChainPath) throw new ConfigError('the production profile requires PROVENANT_TSA_CHAIN and PROVENANT_TSA_KEY (PEM files)');
   }
 
   return Object.freeze({
@@ -153,6 +165,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     batchMaxAgeMs: int(raw, 'PROVENANT_BATCH_MAX_AGE_MS', 5, 0, 10_000),
     maxEntryBodyBytes: int(raw, 'PROVENANT_MAX_ENTRY_BYTES', 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     tileCacheSize: int(raw, 'PROVENANT_TILE_CACHE_SIZE', 8192, 16, 10_000_000),
+    tsaChainPath,
+    tsaKeyPath,
   });
 }
 

@@ -36,6 +36,7 @@ try {
   process.exit(1);
 }
 services.log = instance.log;
+services.tsa = instance.tsa;
 services.notReady = undefined;
 logger.info({ treeSize: Number(instance.log.size) }, 'ready');
 

@@ -10,9 +10,12 @@ import type { TransparencyLog } from '../log/log.ts';
 import { installErrorHandler } from './errors.ts';
 import { registerEntryReadRoutes } from './routes/entries.ts';
 import { registerLogRoutes } from './routes/log.ts';
+import { registerTsaRoutes } from './routes/tsa.ts';
+import type { TimestampAuthority } from '../tsa/index.ts';
 
 export interface Services {
   log?: TransparencyLog;
+  tsa?: TimestampAuthority;
   /** Why the instance is not ready (shown by /healthz); undefined once ready. */
   notReady?: string | undefined;
 }
@@ -28,6 +31,21 @@ export interface ServerOptions {
 export function requireLog(s: Services): TransparencyLog {
   if (!s.log || s.notReady) throw new ProvenantError('unavailable', s.notReady ?? 'the log is starting', { retryAfterSeconds: 1 });
   return s.log;
+}
+
+/**
+ * Routes are registered before the services exist (so /healthz can answer 503 while starting);
+ * this stands in for a service and answers 503 until it is attached.
+ */
+function late<T extends object>(s: Services, get: (s: Services) => T | undefined, what: string): T {
+  return new Proxy({} as T, {
+    get: (_t, prop) => {
+      const svc = s.notReady ? undefined : get(s);
+      if (!svc) throw new ProvenantError('unavailable', s.notReady ?? `the ${what} is starting`, { retryAfterSeconds: 1 });
+      const v = Reflect.get(svc, prop);
+      return typeof v === 'function' ? v.bind(svc) : v;
+    },
+  });
 }
 
 export function buildServer(services: Services, opts: ServerOptions = {}): FastifyInstance {
@@ -48,5 +66,6 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
 
   registerLogRoutes(app, services);
   registerEntryReadRoutes(app, services);
+  registerTsaRoutes(app, late(services, (s) => s.tsa, 'timestamp authority'));
   return app;
 }

@@ -56,6 +56,12 @@ export interface CheckpointsTable {
   created_at: ColumnType<Date, Date | undefined, never>;
 }
 
+export interface TsaStateTable {
+  id: number;
+  /** The newest genTime the TSA issued: the clock may never go behind it. */
+  last_gen_time: Date;
+}
+
 export interface DB {
   trees: TreesTable;
   log_head: LogHeadTable;
@@ -63,4 +69,5 @@ export interface DB {
   entry_index: EntryIndexTable;
   tiles: TilesTable;
   checkpoints: CheckpointsTable;
+  tsa_state: TsaStateTable;
 }

@@ -50,9 +50,8 @@ export function registerTsaRoutes(app: FastifyInstance, tsa: TimestampAuthority)
       return reply.code(200).type('application/timestamp-reply').send(Buffer.from(resp.buffer, resp.byteOffset, resp.byteLength));
     });
 
-    const chainPem = tsa.chainPem;
     scope.get('/api/v1/timestamp/certchain', async (_request, reply) =>
-      reply.code(200).type('application/pem-certificate-chain').send(chainPem),
+      reply.code(200).type('application/pem-certificate-chain').send(tsa.chainPem),
     );
   });
 }

@@ -1,0 +1,46 @@
+/** A whole instance in-process, listening on loopback: config → database → log/TSA → HTTP. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { buildServer, type Services } from '../../src/api/server.ts';
+import { type Instance, startInstance } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { dropSchema, newSchemaName, PG_URL } from './db.ts';
+
+export interface LiveInstance {
+  url: string;
+  config: Config;
+  instance: Instance;
+  app: FastifyInstance;
+  services: Services;
+  stop(): Promise<void>;
+}
+
+export async function startLive(env: Record<string, string> = {}): Promise<LiveInstance> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'provenant-test-'));
+  const schema = PG_URL ? newSchemaName('e2e') : undefined;
+  const services: Services = { notReady: 'starting' };
+  const app = buildServer(services);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: String(port), ...(PG_URL ? { DATABASE_URL: PG_URL } : {}), LOG_LEVEL: 'silent', ...env });
+  const instance = await startInstance(config, pino({ level: 'silent' }), { schema, inMemory: !PG_URL });
+  services.log = instance.log;
+  services.tsa = instance.tsa;
+  services.notReady = undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    instance,
+    app,
+    services,
+    async stop() {
+      await app.close();
+      await instance.close();
+      if (schema) await dropSchema(schema);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
