@@ -1,5 +1,5 @@
 /**
- * RFC 6962 vectors from transparency-dev/merkle's testdata (../shared/vectors/rfc6962,
+ * RFC 6962 vectors from transparency-dev/merkle's testdata (test/vectors/rfc6962, copied from ../shared/vectors,
  * or $PROVENANT_VECTORS_DIR — either the vectors root or its rfc6962/ folder).
  * Every file with wantErr=false must verify, every file with wantErr=true must
  * be rejected; happy paths must also equal the proofs we generate.
@@ -35,7 +35,7 @@ function vectorsDir(): string {
     if (dir === undefined) throw new Error(`PROVENANT_VECTORS_DIR=${env} has no tree.json (nor rfc6962/tree.json)`);
     return dir;
   }
-  return fileURLToPath(new URL('../../../shared/vectors/rfc6962/', import.meta.url));
+  return fileURLToPath(new URL('../vectors/rfc6962/', import.meta.url));
 }
 
 const DIR = vectorsDir();
