@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { ProvenantError } from '../errors.ts';
 import type { TransparencyLog } from '../log/log.ts';
 import { installErrorHandler } from './errors.ts';
-import { registerEntryReadRoutes } from './routes/entries.ts';
+import { registerEntryRoutes } from './routes/entries.ts';
+import { type AlgorithmPolicy, REKOR_DEFAULT_ALGORITHM_POLICY } from '../log/kinds/index.ts';
 import { registerLogRoutes } from './routes/log.ts';
 import { registerTsaRoutes } from './routes/tsa.ts';
 import type { TimestampAuthority } from '../tsa/index.ts';
@@ -26,6 +27,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Body limit of POST /api/v1/log/entries, bytes. */
   maxEntryBodyBytes?: number;
+  /** Key/hash pairs accepted for hashedrekord (default: Rekor's). */
+  algorithmPolicy?: AlgorithmPolicy;
 }
 
 export function requireLog(s: Services): TransparencyLog {
@@ -65,7 +68,10 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
   app.get('/ping', async (_req, reply) => reply.type('text/plain').send('.'));
 
   registerLogRoutes(app, services);
-  registerEntryReadRoutes(app, services);
+  registerEntryRoutes(app, services, {
+    policy: opts.algorithmPolicy ?? REKOR_DEFAULT_ALGORITHM_POLICY,
+    maxEntryBodyBytes: opts.maxEntryBodyBytes ?? 4 * 1024 * 1024,
+  });
   registerTsaRoutes(app, late(services, (s) => s.tsa, 'timestamp authority'));
   return app;
 }

@@ -199,18 +199,23 @@ export class KyselyLogStore implements LogStore {
     return rows.map(toEntry);
   }
 
-  async searchIndex(treeId: TreeId, keys: readonly string[], op: 'and' | 'or', limit: number): Promise<bigint[]> {
-    const uniq = [...new Set(keys)];
-    if (uniq.length === 0) return [];
-    const { rows } =
-      op === 'or'
-        ? await sql<{ leaf_index: bigint }>`
-            SELECT DISTINCT leaf_index FROM entry_index
-            WHERE tree_id = ${str(treeId)} AND key = ANY(${uniq}::text[]) ORDER BY leaf_index LIMIT ${limit}`.execute(this.db)
-        : await sql<{ leaf_index: bigint }>`
-            SELECT leaf_index FROM entry_index
-            WHERE tree_id = ${str(treeId)} AND key = ANY(${uniq}::text[])
-            GROUP BY leaf_index HAVING count(DISTINCT key) = ${uniq.length} ORDER BY leaf_index LIMIT ${limit}`.execute(this.db);
+  async searchIndex(treeId: TreeId, groups: readonly (readonly string[])[], op: 'and' | 'or', limit: number): Promise<bigint[]> {
+    const keys: string[] = [];
+    const group: number[] = [];
+    groups.forEach((g, i) => {
+      for (const k of new Set(g)) {
+        keys.push(k);
+        group.push(i);
+      }
+    });
+    if (keys.length === 0) return [];
+    const need = op === 'and' ? groups.length : 1;
+    const { rows } = await sql<{ leaf_index: bigint }>`
+      SELECT e.leaf_index FROM entry_index e
+      JOIN unnest(${keys}::text[], ${group}::int4[]) AS q(key, g) ON e.key = q.key
+      WHERE e.tree_id = ${str(treeId)}
+      GROUP BY e.leaf_index HAVING count(DISTINCT q.g) >= ${need}
+      ORDER BY e.leaf_index LIMIT ${limit}`.execute(this.db);
     return rows.map((r) => r.leaf_index);
   }
 

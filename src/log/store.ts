@@ -80,8 +80,11 @@ export interface LogStore {
   leafHashes(treeId: TreeId, from: bigint, to: bigint): Promise<Uint8Array[]>;
   entriesByIndex(treeId: TreeId, indices: readonly bigint[]): Promise<StoredEntry[]>;
   entriesByLeafHash(treeId: TreeId, hashes: readonly Uint8Array[]): Promise<StoredEntry[]>;
-  /** Leaf indices whose index rows match the keys: any key (or), or all keys (and). */
-  searchIndex(treeId: TreeId, keys: readonly string[], op: 'and' | 'or', limit: number): Promise<bigint[]>;
+  /**
+   * Leaf indices whose index rows match: each group is a set of alternative keys; 'or' matches
+   * any key of any group, 'and' needs a key of every group. Ascending, at most `limit`.
+   */
+  searchIndex(treeId: TreeId, groups: readonly (readonly string[])[], op: 'and' | 'or', limit: number): Promise<bigint[]>;
   /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
   withWriter<T>(treeId: TreeId, fn: (tx: WriterTx) => Promise<T>): Promise<T>;
 }
