@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { type AlgorithmPolicy, algorithmPolicy, REKOR_DEFAULT_ALGORITHM_POLICY } from './crypto/verify.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -35,6 +36,8 @@ export interface Config {
   /** TSA chain (PEM: leaf, intermediates, root) and its leaf key; unset → generated into dataDir (dev). */
   readonly tsaChainPath: string | undefined;
   readonly tsaKeyPath: string | undefined;
+  /** Key/hash pairs accepted for hashedrekord entries (default: Rekor's list). */
+  readonly algorithmPolicy: AlgorithmPolicy;
 }
 
 const KEYS = {
@@ -52,6 +55,7 @@ const KEYS = {
   PROVENANT_TILE_CACHE_SIZE: 'tileCacheSize',
   PROVENANT_TSA_CHAIN: 'tsaChainPath',
   PROVENANT_TSA_KEY: 'tsaKeyPath',
+  PROVENANT_ALLOWED_ALGORITHMS: 'algorithmPolicy',
 } as const;
 
 type Raw = Record<string, string | undefined>;
@@ -89,6 +93,15 @@ function int(raw: Raw, key: string, def: number, min: number, max: number): numb
   const n = Number(v.trim());
   if (n < min || n > max) throw new ConfigError(`${key} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+function parsePolicy(v: string | undefined): AlgorithmPolicy {
+  if (v === undefined || v.trim() === '') return REKOR_DEFAULT_ALGORITHM_POLICY;
+  try {
+    return algorithmPolicy(v.split(',').map((s) => s.trim()).filter(Boolean));
+  } catch (e) {
+    throw new ConfigError(`PROVENANT_ALLOWED_ALGORITHMS: ${(e as Error).message} (use names such as PKIX_ECDSA_P256_SHA_256, PKIX_RSA_PKCS1V15_2048_SHA256, PKIX_ED25519_PH)`);
+  }
 }
 
 /** Builds the frozen config from an environment (process.env by default). */
@@ -167,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     tileCacheSize: int(raw, 'PROVENANT_TILE_CACHE_SIZE', 8192, 16, 10_000_000),
     tsaChainPath,
     tsaKeyPath,
+    algorithmPolicy: parsePolicy(raw.PROVENANT_ALLOWED_ALGORITHMS),
   });
 }
 
