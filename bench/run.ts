@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: figures with the ceiling measured in the same run and the ratio.
- *   BENCH=append,proofs (default both)   BENCH_SIZES=1000000,10000000   BENCH_APPEND_N=200000
+ *   BENCH=append,proofs,entries,tsa (default all)   BENCH_SIZES=1000000,10000000   BENCH_APPEND_N=200000
  *   BENCH_PG=postgres://postgres@127.0.0.1:5432/postgres (an admin connection; bench databases are created)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,7 +20,7 @@ import { encodeRow } from '../src/db/copy-binary.ts';
 import { copyRows, seedLog } from './seed.ts';
 
 const ADMIN = process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const sections = (process.env.BENCH ?? 'append,proofs').split(',');
+const sections = (process.env.BENCH ?? 'append,proofs,entries,tsa').split(',');
 const sizes = (process.env.BENCH_SIZES ?? '1000000,10000000').split(',').map(Number);
 const APPEND_N = Number(process.env.BENCH_APPEND_N ?? 200_000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -127,6 +127,35 @@ async function load(url: string, path: (r: number) => string): Promise<{ rps: nu
   return { rps: res.requests.average, p99: res.latency.p99, errors: res.non2xx + res.errors };
 }
 
+async function benchEntries() {
+  const { makeEntries, postLoad } = await import('./entries.ts');
+  const n = Number(process.env.BENCH_ENTRIES_N ?? 120_000);
+  out(`\n## entries: hashedrekord over HTTP, real P-256 signatures (${n} pre-generated, key and certificate variants), durable on Postgres`);
+  const bodies = makeEntries(n);
+  const bare = startChild(['bench/bare-server.ts'], { PORT: '39100' });
+  await waitHttp('http://127.0.0.1:39100/bare');
+  const bareRes = await postLoad('http://127.0.0.1:39100', '/bare', bodies, DURATION, 64);
+  bare.kill();
+  await freshDb('provenant_bench_entries');
+  const dataDir = mkdtempSync(join(tmpdir(), 'provenant-bench-'));
+  const server = startChild(['src/main.ts'], { DATABASE_URL: dbUrl('provenant_bench_entries'), PORT: '39102', DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  await waitHttp('http://127.0.0.1:39102/healthz');
+  const res = await postLoad('http://127.0.0.1:39102', '/api/v1/log/entries', bodies, DURATION, 64);
+  const rss = rssMb(server.pid!);
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  if (res.count > n) out(`  note: ${res.count} requests for ${n} bodies: the surplus were duplicates (409)`);
+  rows.push(['bare fastify POST, same bodies (ceiling)', `${bareRes.rps.toFixed(0)} req/s`, `p99 ${bareRes.p99} ms`, '', '']);
+  rows.push(['hashedrekord append over HTTP (verified, durable)', `${res.rps.toFixed(0)} entries/s, p50 ${res.p50} ms, p99 ${res.p99} ms${res.errors ? `, ${res.errors} non-2xx` : ''}`, `bare ${bareRes.rps.toFixed(0)}`, `${((res.rps / bareRes.rps) * 100).toFixed(0)} %`, '≥ 5,000/s, p99 ≤ 250 ms']);
+  rows.push(['server RSS after entries load', `${rss.toFixed(0)} MB`, '', '', '']);
+}
+
+async function benchTsa() {
+  out('\n## tsa: bench/tsa.ts (its own table follows)');
+  const p = spawn(process.execPath, ['--import', 'tsx', 'bench/tsa.ts', '--duration', String(DURATION)], { stdio: 'inherit' });
+  await new Promise((r) => p.once('exit', r));
+}
+
 async function benchProofs() {
   const bare = startChild(['bench/bare-server.ts'], { PORT: '39100' });
   await waitHttp('http://127.0.0.1:39100/bare');
@@ -195,5 +224,7 @@ async function benchProofs() {
 out(`provenant benchmark — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
 if (sections.includes('append')) await benchAppend();
 if (sections.includes('proofs')) await benchProofs();
+if (sections.includes('entries')) await benchEntries();
+if (sections.includes('tsa')) await benchTsa();
 out('\n| figure | measured | ceiling (same run) | ratio | target |\n|---|---|---|---|---|');
 for (const r of rows) out(`| ${r.join(' | ')} |`);

@@ -64,6 +64,7 @@ export async function startInstance(config: Config, logger: Logger, o: StartOpti
       },
       guard: o.inMemory ? undefined : new SignedStateGuard(join(config.dataDir, `signed-state-rekor${o.schema ? `-${o.schema}` : ''}.json`)),
       onError: (err) => logger.error({ err }, 'sequencer batch failed'),
+      onBatch: (entries, ms) => logger.debug({ entries, ms: Math.round(ms * 10) / 10 }, 'batch committed'),
     });
     logger.info({ treeID: log.treeId.toString(), treeSize: Number(log.size), origin: log.origin }, 'log loaded');
 

@@ -3,6 +3,7 @@
  * validated, defaults filled, frozen. A bad value throws ConfigError; main.ts prints it and exits.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type AlgorithmPolicy, algorithmPolicy, REKOR_DEFAULT_ALGORITHM_POLICY } from './crypto/verify.ts';
@@ -38,6 +39,8 @@ export interface Config {
   readonly tsaKeyPath: string | undefined;
   /** Key/hash pairs accepted for hashedrekord entries (default: Rekor's list). */
   readonly algorithmPolicy: AlgorithmPolicy;
+  /** Worker threads verifying proposed entries (0: on the event loop). */
+  readonly verifyWorkers: number;
 }
 
 const KEYS = {
@@ -56,6 +59,7 @@ const KEYS = {
   PROVENANT_TSA_CHAIN: 'tsaChainPath',
   PROVENANT_TSA_KEY: 'tsaKeyPath',
   PROVENANT_ALLOWED_ALGORITHMS: 'algorithmPolicy',
+  PROVENANT_VERIFY_WORKERS: 'verifyWorkers',
 } as const;
 
 type Raw = Record<string, string | undefined>;
@@ -181,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     tsaChainPath,
     tsaKeyPath,
     algorithmPolicy: parsePolicy(raw.PROVENANT_ALLOWED_ALGORITHMS),
+    verifyWorkers: int(raw, 'PROVENANT_VERIFY_WORKERS', Math.min(4, availableParallelism()), 0, 64),
   });
 }
 

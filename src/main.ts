@@ -17,7 +17,7 @@ try {
 
 const logger = pino({ level: config.logLevel, name: 'provenant' });
 const services: Services = { notReady: 'starting: migrations and log not loaded yet' };
-const app = buildServer(services, { logger, maxEntryBodyBytes: config.maxEntryBodyBytes, algorithmPolicy: config.algorithmPolicy });
+const app = buildServer(services, { logger, maxEntryBodyBytes: config.maxEntryBodyBytes, algorithmPolicy: config.algorithmPolicy, verifyWorkers: config.verifyWorkers });
 
 await app.listen({ port: config.port, host: config.host });
 logger.info(

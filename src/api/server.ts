@@ -29,6 +29,8 @@ export interface ServerOptions {
   maxEntryBodyBytes?: number;
   /** Key/hash pairs accepted for hashedrekord (default: Rekor's). */
   algorithmPolicy?: AlgorithmPolicy;
+  /** Threads verifying proposed entries (default 0: on the event loop). */
+  verifyWorkers?: number;
 }
 
 export function requireLog(s: Services): TransparencyLog {
@@ -71,6 +73,7 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
   registerEntryRoutes(app, services, {
     policy: opts.algorithmPolicy ?? REKOR_DEFAULT_ALGORITHM_POLICY,
     maxEntryBodyBytes: opts.maxEntryBodyBytes ?? 4 * 1024 * 1024,
+    verifyWorkers: opts.verifyWorkers ?? 0,
   });
   registerTsaRoutes(app, late(services, (s) => s.tsa, 'timestamp authority'));
   return app;

@@ -42,6 +42,7 @@ export interface OpenLogParams {
   signSets: boolean;
   guard?: SignedStateGuard | undefined;
   onError?: (err: unknown) => void;
+  onBatch?: (entries: number, ms: number) => void;
 }
 
 function randomTreeId(): TreeId {
@@ -74,6 +75,7 @@ export class TransparencyLog {
         p.guard?.remember(cp.size, cp.root);
       },
       onError: (err) => p.onError?.(err),
+      onBatch: (n, ms) => p.onBatch?.(n, ms),
     });
   }
 

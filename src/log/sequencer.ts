@@ -43,6 +43,8 @@ export interface SequencerHooks {
   /** Called after every commit, with the new state. */
   committed(edge: TileEdge, checkpoint: SignedCheckpoint, tiles: readonly FullTile[]): void;
   onError(err: unknown): void;
+  /** Metrics: entries in a committed batch and the milliseconds it took. */
+  onBatch?(entries: number, ms: number): void;
 }
 
 const STALE = Symbol('stale');
@@ -123,6 +125,7 @@ export class Sequencer {
     if (this.#flushing || this.#pending.length === 0) return;
     this.#flushing = true;
     const batch = this.#pending.splice(0, this.opts.maxBatchSize);
+    const started = performance.now();
     try {
       if (this.#stale) {
         this.#edge = await this.hooks.reloadEdge();
@@ -144,6 +147,7 @@ export class Sequencer {
       this.#edge = out.edge;
       this.#checkpoint = out.checkpoint;
       this.hooks.committed(out.edge, out.checkpoint, out.tiles);
+      this.hooks.onBatch?.(batch.length, performance.now() - started);
       for (const p of batch) {
         const r = out.results.get(p.hex)!;
         p.resolve(r.first === p ? r.result : { ...r.result, duplicate: true });
@@ -161,7 +165,8 @@ export class Sequencer {
       for (const p of batch) p.reject(e);
     } finally {
       this.#flushing = false;
-      if (this.#pending.length > 0) this.#schedule();
+      // Group commit: whatever arrived during this transaction has already waited; send it now.
+      if (this.#pending.length > 0) queueMicrotask(() => void this.#flush());
     }
   }
 

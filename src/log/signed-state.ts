@@ -4,12 +4,14 @@
  * than fork the log. The file lags commits slightly (written after them), never leads them.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ProvenantError } from '../errors.ts';
 
 export class SignedStateGuard {
   #pending: { size: bigint; root: Uint8Array } | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #writing: Promise<void> | undefined;
 
   constructor(private readonly path: string) {}
 
@@ -30,13 +32,40 @@ export class SignedStateGuard {
     }
   }
 
-  /** Records a committed, signed head (coalesced, written shortly after). */
+  /**
+   * Records a committed, signed head: coalesced, written shortly after, off the event loop (a
+   * synchronous write here stalls every request while the disk is busy with WAL fsyncs).
+   */
   remember(size: bigint, root: Uint8Array): void {
     this.#pending = { size, root };
-    this.#timer ??= setTimeout(() => this.flush(), 50);
+    if (this.#timer || this.#writing) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#writeAsync();
+    }, 50);
     this.#timer.unref?.();
   }
 
+  async #writeAsync(): Promise<void> {
+    const p = this.#pending;
+    if (!p) return;
+    this.#pending = undefined;
+    const tmp = `${this.path}.tmp`;
+    this.#writing = (async () => {
+      try {
+        await writeFile(tmp, JSON.stringify({ size: p.size.toString(), root: Buffer.from(p.root).toString('hex') }));
+        await rename(tmp, this.path);
+      } catch {
+        // The record only ever lags; the next commit tries again.
+      }
+    })();
+    await this.#writing;
+    this.#writing = undefined;
+    const next = this.#pending as { size: bigint; root: Uint8Array } | undefined;
+    if (next) this.remember(next.size, next.root);
+  }
+
+  /** Writes the newest record now, synchronously (shutdown). */
   flush(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;

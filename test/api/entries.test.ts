@@ -21,7 +21,7 @@ describe('Rekor v1 entries API', () => {
   before(async () => {
     t = await openTestLog();
     s.log = t.log;
-    app = buildServer(s, { maxEntryBodyBytes: 64 * 1024 });
+    app = buildServer(s, { maxEntryBodyBytes: 64 * 1024, verifyWorkers: Number(process.env.TEST_VERIFY_WORKERS ?? 1) });
   });
   after(async () => {
     await app.close();

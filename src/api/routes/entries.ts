@@ -9,6 +9,7 @@ import { parseClientVerifier } from '../../crypto/public-key.ts';
 import { decodeBase64Go } from '../../encoding/base64.ts';
 import { ProvenantError } from '../../errors.ts';
 import { type AlgorithmPolicy, decodeProposedEntry } from '../../log/kinds/index.ts';
+import { VerifierPool } from '../../log/kinds/verifier-pool.ts';
 import type { TransparencyLog } from '../../log/log.ts';
 import type { StoredEntry } from '../../log/store.ts';
 import { entryUUID, type SignedCheckpoint } from '../../log/types.ts';
@@ -62,15 +63,24 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export interface EntryRouteOptions {
   policy: AlgorithmPolicy;
+  /** Verifier threads for POST /api/v1/log/entries (0: verify on the event loop). */
+  verifyWorkers: number;
   /** Body limit of POST /api/v1/log/entries (413 beyond). */
   maxEntryBodyBytes: number;
 }
 
 export function registerEntryRoutes(app: FastifyInstance, s: Services, opts: EntryRouteOptions): void {
-  app.post('/api/v1/log/entries', { bodyLimit: opts.maxEntryBodyBytes }, async (req, reply) => {
+  const pool = new VerifierPool(opts.verifyWorkers, opts.policy);
+  app.addHook('onClose', () => pool.close());
+  // Encapsulated: this route takes the raw JSON bytes; parsing and verification happen on a verifier thread.
+  void app.register(async (scope) => {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: opts.maxEntryBodyBytes }, (_req, body, done) => done(null, body));
+    scope.post('/api/v1/log/entries', { bodyLimit: opts.maxEntryBodyBytes }, async (req, reply) => {
     const log = requireLog(s);
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new ProvenantError('invalid_argument', 'request body is empty');
     // Verifies the signature and builds the canonical body exactly as Rekor does (untrusted input).
-    const entry = decodeProposedEntry(req.body, { policy: opts.policy });
+    const entry = await pool.decode(req.body);
     const r = await log.append({ body: entry.body, kind: entry.kind, indexKeys: entry.indexKeys });
     const uuid = entryUUID(log.treeId, r.leafHash);
     const location = `/api/v1/log/entries/${uuid}`;
@@ -80,6 +90,7 @@ export function registerEntryRoutes(app: FastifyInstance, s: Services, opts: Ent
     const stored: StoredEntry = { leafIndex: r.leafIndex, leafHash: r.leafHash, body: entry.body, kind: entry.kind, integratedTime: r.integratedTime, setSig: r.setSig };
     const body = await toLogEntry(log, stored, r.checkpoint);
     return reply.code(201).header('ETag', uuid).header('Location', location).send(body);
+    });
   });
 
   app.get('/api/v1/log/entries', async (req, reply) => {
