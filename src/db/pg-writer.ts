@@ -41,11 +41,16 @@ export class PgWriterTx implements WriterTx {
     private readonly treeId: TreeId,
   ) {}
 
+  #tiles: readonly FullTile[] = [];
+  #head: Head | undefined;
+
   async lockHead(): Promise<Head> {
-    // The writer lock: a row lock on the head, held until commit or rollback.
-    const { rows } = await this.client.query<{ size: bigint; root: Buffer }>('SELECT size, root FROM log_head WHERE tree_id = $1 FOR UPDATE', [str(this.treeId)]);
-    if (!rows[0]) throw new Error(`tree ${this.treeId} has no head row`);
-    return { size: rows[0].size, root: new Uint8Array(rows[0].root) };
+    // BEGIN and the writer lock (a row lock on the head, held until COMMIT or ROLLBACK) in one
+    // round trip: the simple-query protocol takes both statements; the tree id is our own bigint.
+    const res = (await this.client.query(`BEGIN; SELECT size, root FROM log_head WHERE tree_id = ${str(this.treeId)} FOR UPDATE`)) as unknown as pg.QueryResult<{ size: bigint; root: Buffer }>[];
+    const row = res[1]?.rows[0];
+    if (!row) throw new Error(`tree ${this.treeId} has no head row`);
+    return { size: row.size, root: new Uint8Array(row.root) };
   }
 
   async findByLeafHashes(hashes: readonly Uint8Array[]): Promise<Map<string, StoredEntry>> {
@@ -84,20 +89,57 @@ export class PgWriterTx implements WriterTx {
     if (index.length > 0) await copyInto(this.client, 'entry_index', ['tree_id', 'key', 'leaf_index'], index);
   }
 
+  // Tiles and the head are sent together with the checkpoint, in one statement (one round trip);
+  // all three are inside the same transaction either way.
   async insertTiles(tiles: readonly FullTile[]): Promise<void> {
-    if (tiles.length === 0) return;
-    await this.client.query(
-      'INSERT INTO tiles (tree_id, level, idx, hashes, nodes) SELECT $1::int8, * FROM unnest($2::int2[], $3::int8[], $4::bytea[], $5::bytea[])',
-      [str(this.treeId), tiles.map((t) => t.level), tiles.map((t) => str(t.index)), tiles.map((t) => Buffer.from(t.hashes)), tiles.map((t) => Buffer.from(innerOf(t)))],
-    );
+    this.#tiles = tiles;
   }
 
   async setHead(head: Head): Promise<void> {
-    await this.client.query('UPDATE log_head SET size = $2, root = $3, updated_at = now() WHERE tree_id = $1', [str(this.treeId), str(head.size), Buffer.from(head.root)]);
+    this.#head = head;
   }
 
   async insertCheckpoint(cp: SignedCheckpoint): Promise<void> {
-    await this.client.query('INSERT INTO checkpoints (tree_id, size, root, note) VALUES ($1, $2, $3, $4)', [str(this.treeId), str(cp.size), Buffer.from(cp.root), cp.note]);
+    const t = this.#tiles;
+    const h = this.#head;
+    if (!h) throw new Error('insertCheckpoint before setHead');
+    await this.client.query(
+      `WITH t AS (
+         INSERT INTO tiles (tree_id, level, idx, hashes, nodes)
+         SELECT $1::int8, * FROM unnest($2::int2[], $3::int8[], $4::bytea[], $5::bytea[])),
+       h AS (UPDATE log_head SET size = $6, root = $7, updated_at = now() WHERE tree_id = $1)
+       INSERT INTO checkpoints (tree_id, size, root, note) VALUES ($1, $8, $9, $10)`,
+      [
+        str(this.treeId),
+        t.map((x) => x.level),
+        t.map((x) => str(x.index)),
+        t.map((x) => Buffer.from(x.hashes)),
+        t.map((x) => Buffer.from(innerOf(x))),
+        str(h.size),
+        Buffer.from(h.root),
+        str(cp.size),
+        Buffer.from(cp.root),
+        cp.note,
+      ],
+    );
+    this.#tiles = [];
+    this.#head = undefined;
+  }
+
+  /** Writes tiles or a head that no checkpoint followed (called before COMMIT). */
+  async flushPending(): Promise<void> {
+    if (this.#tiles.length > 0) {
+      const t = this.#tiles;
+      await this.client.query(
+        'INSERT INTO tiles (tree_id, level, idx, hashes, nodes) SELECT $1::int8, * FROM unnest($2::int2[], $3::int8[], $4::bytea[], $5::bytea[])',
+        [str(this.treeId), t.map((x) => x.level), t.map((x) => str(x.index)), t.map((x) => Buffer.from(x.hashes)), t.map((x) => Buffer.from(innerOf(x)))],
+      );
+      this.#tiles = [];
+    }
+    if (this.#head) {
+      await this.client.query('UPDATE log_head SET size = $2, root = $3, updated_at = now() WHERE tree_id = $1', [str(this.treeId), str(this.#head.size), Buffer.from(this.#head.root)]);
+      this.#head = undefined;
+    }
   }
 }
 
@@ -106,9 +148,11 @@ export async function withPgWriter<T>(pool: pg.Pool, treeId: TreeId, fn: (tx: Wr
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('BEGIN');
     try {
-      const out = await fn(new PgWriterTx(client, treeId));
+      // BEGIN is sent by lockHead(), the first call of every writer transaction.
+      const tx = new PgWriterTx(client, treeId);
+      const out = await fn(tx);
+      await tx.flushPending();
       await client.query('COMMIT');
       return out;
     } catch (e) {
