@@ -31,6 +31,8 @@ export interface ServerOptions {
   algorithmPolicy?: AlgorithmPolicy;
   /** Threads verifying proposed entries (default 0: on the event loop). */
   verifyWorkers?: number;
+  /** Sees every route as it is registered (the openapi test lists them). */
+  onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
 
 export function requireLog(s: Services): TransparencyLog {
@@ -61,6 +63,7 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   installErrorHandler(app);
 
   app.get('/healthz', async (_req, reply) => {
