@@ -2,8 +2,10 @@
 import type { Migration } from 'kysely';
 import * as log from './2026-11-25T1400-log.ts';
 import * as tsa from './2026-11-25T1500-tsa.ts';
+import * as trust from './2026-11-25T1600-trust.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-25T1400-log': log,
   '2026-11-25T1500-tsa': tsa,
+  '2026-11-25T1600-trust': trust,
 };

@@ -41,6 +41,15 @@ export interface Config {
   readonly algorithmPolicy: AlgorithmPolicy;
   /** Worker threads verifying proposed entries (0: on the event loop). */
   readonly verifyWorkers: number;
+  /** Fulcio-format issuer configuration (JSON OIDCIssuers / YAML oidc-issuers). */
+  readonly caConfigPath: string | undefined;
+  /** CA chain (PEM: intermediate, root) and the intermediate's key; unset → generated (dev). */
+  readonly caChainPath: string | undefined;
+  readonly caKeyPath: string | undefined;
+  /** The CT log's key (P-256 recommended); unset → generated (dev). */
+  readonly ctKeyPath: string | undefined;
+  /** The development OIDC issuer at <publicUrl>/dev/oidc (dev profile on a loopback host). */
+  readonly devOidc: boolean;
 }
 
 const KEYS = {
@@ -60,6 +69,11 @@ const KEYS = {
   PROVENANT_TSA_KEY: 'tsaKeyPath',
   PROVENANT_ALLOWED_ALGORITHMS: 'algorithmPolicy',
   PROVENANT_VERIFY_WORKERS: 'verifyWorkers',
+  PROVENANT_CA_CONFIG: 'caConfigPath',
+  PROVENANT_CA_CHAIN: 'caChainPath',
+  PROVENANT_CA_KEY: 'caKeyPath',
+  PROVENANT_CT_KEY: 'ctKeyPath',
+  PROVENANT_DEV_OIDC: 'devOidc',
 } as const;
 
 type Raw = Record<string, string | undefined>;
@@ -156,6 +170,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const logKeyPath = path(raw.PROVENANT_LOG_KEY);
   const tsaChainPath = path(raw.PROVENANT_TSA_CHAIN);
   const tsaKeyPath = path(raw.PROVENANT_TSA_KEY);
+  const caChainPath = path(raw.PROVENANT_CA_CHAIN);
+  const caKeyPath = path(raw.PROVENANT_CA_KEY);
+  if ((caChainPath === undefined) !== (caKeyPath === undefined)) {
+    throw new ConfigError('PROVENANT_CA_CHAIN and PROVENANT_CA_KEY go together: set both (production) or neither (dev keys)');
+  }
+  const loopback = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host) || host.startsWith('127.');
+  const devOidcRaw = raw.PROVENANT_DEV_OIDC?.trim().toLowerCase();
+  if (devOidcRaw !== undefined && !['true', 'false', '1', '0'].includes(devOidcRaw)) throw new ConfigError('PROVENANT_DEV_OIDC must be true or false');
+  const devOidcWanted = devOidcRaw === undefined ? profile === 'dev' : devOidcRaw === 'true' || devOidcRaw === '1';
+  if (devOidcWanted && devOidcRaw !== undefined && !loopback) {
+    throw new ConfigError(`PROVENANT_DEV_OIDC mints tokens for any identity: it is refused when HOST (${host}) is not loopback`);
+  }
+  if (devOidcWanted && profile === 'production') throw new ConfigError('the dev OIDC issuer is not available in the production profile');
   if ((tsaChainPath === undefined) !== (tsaKeyPath === undefined)) {
     throw new ConfigError('PROVENANT_TSA_CHAIN and PROVENANT_TSA_KEY go together: set both (production) or neither (dev keys)');
   }
@@ -167,6 +194,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (!databaseUrl) throw new ConfigError('the production profile requires DATABASE_URL (the embedded database is for development)');
     if (!logKeyPath) throw new ConfigError('the production profile requires PROVENANT_LOG_KEY (a PEM private key file)');
     if (!tsaChainPath) throw new ConfigError('the production profile requires PROVENANT_TSA_CHAIN and PROVENANT_TSA_KEY (PEM files)');
+    if (!caChainPath) throw new ConfigError('the production profile requires PROVENANT_CA_CHAIN and PROVENANT_CA_KEY (PEM files)');
+    if (!path(raw.PROVENANT_CT_KEY)) throw new ConfigError('the production profile requires PROVENANT_CT_KEY (a PEM private key file)');
   }
 
   return Object.freeze({
@@ -181,10 +210,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     batchMaxSize: int(raw, 'PROVENANT_BATCH_MAX_SIZE', 4096, 1, 100_000),
     batchMaxAgeMs: int(raw, 'PROVENANT_BATCH_MAX_AGE_MS', 5, 0, 10_000),
     maxEntryBodyBytes: int(raw, 'PROVENANT_MAX_ENTRY_BYTES', 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
-    tileCacheSize: int(raw, 'PROVENANT_TILE_CACHE_SIZE', 8192, 16, 10_000_000),
+    tileCacheSize: int(raw, 'PROVENANT_TILE_CACHE_SIZE', 4096, 16, 10_000_000),
     tsaChainPath,
     tsaKeyPath,
     algorithmPolicy: parsePolicy(raw.PROVENANT_ALLOWED_ALGORITHMS),
+    caConfigPath: path(raw.PROVENANT_CA_CONFIG),
+    caChainPath,
+    caKeyPath,
+    ctKeyPath: path(raw.PROVENANT_CT_KEY),
+    // Off (with a start-up warning) when the dev profile listens beyond loopback.
+    devOidc: devOidcWanted && loopback,
     verifyWorkers: int(raw, 'PROVENANT_VERIFY_WORKERS', Math.min(4, availableParallelism()), 0, 64),
   });
 }

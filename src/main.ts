@@ -17,7 +17,13 @@ try {
 
 const logger = pino({ level: config.logLevel, name: 'provenant' });
 const services: Services = { notReady: 'starting: migrations and log not loaded yet' };
-const app = buildServer(services, { logger, maxEntryBodyBytes: config.maxEntryBodyBytes, algorithmPolicy: config.algorithmPolicy, verifyWorkers: config.verifyWorkers });
+const app = buildServer(services, {
+  logger,
+  maxEntryBodyBytes: config.maxEntryBodyBytes,
+  algorithmPolicy: config.algorithmPolicy,
+  verifyWorkers: config.verifyWorkers,
+  devOidc: config.devOidc,
+});
 
 await app.listen({ port: config.port, host: config.host });
 logger.info(
@@ -25,7 +31,12 @@ logger.info(
     config.databaseUrl ? 'Postgres (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/pglite`
   }`,
 );
-if (config.profile === 'dev') logger.warn(`DEV PROFILE: ${config.databaseUrl ? '' : 'embedded database, '}${config.logKeyPath ? '' : 'generated keys, '}not for production use`);
+if (config.profile === 'dev') {
+  logger.warn(
+    `\n  ********************************************************************\n  *  DEV PROFILE: ${config.databaseUrl ? '' : 'embedded database, '}${config.logKeyPath ? '' : 'generated keys, '}${config.devOidc ? 'dev OIDC issuer, ' : ''}not for production\n  ********************************************************************`,
+  );
+  if (!config.devOidc && process.env.PROVENANT_DEV_OIDC === undefined) logger.warn(`dev OIDC issuer disabled: HOST ${config.host} is not loopback`);
+}
 
 let instance;
 try {
@@ -37,6 +48,9 @@ try {
 }
 services.log = instance.log;
 services.tsa = instance.tsa;
+services.ca = instance.ca;
+services.devOidc = instance.devOidc;
+services.trust = instance.trust;
 services.notReady = undefined;
 logger.info({ treeSize: Number(instance.log.size) }, 'ready');
 

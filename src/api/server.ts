@@ -12,11 +12,21 @@ import { registerEntryRoutes } from './routes/entries.ts';
 import { type AlgorithmPolicy, REKOR_DEFAULT_ALGORITHM_POLICY } from '../log/kinds/index.ts';
 import { registerLogRoutes } from './routes/log.ts';
 import { registerTsaRoutes } from './routes/tsa.ts';
+import { registerCaRoutes } from './routes/ca.ts';
+import { registerCtRoutes } from './routes/ct.ts';
+import { registerDevOidcRoutes } from './routes/dev-oidc.ts';
+import { registerTrustRoutes } from './routes/trust.ts';
+import type { CertificateAuthority } from '../ca/index.ts';
+import type { DevOidcIssuer } from '../trust/dev-oidc.ts';
+import type { TrustService } from '../trust/service.ts';
 import type { TimestampAuthority } from '../tsa/index.ts';
 
 export interface Services {
   log?: TransparencyLog;
   tsa?: TimestampAuthority;
+  ca?: CertificateAuthority;
+  devOidc?: DevOidcIssuer | undefined;
+  trust?: TrustService;
   /** Why the instance is not ready (shown by /healthz); undefined once ready. */
   notReady?: string | undefined;
 }
@@ -31,6 +41,8 @@ export interface ServerOptions {
   algorithmPolicy?: AlgorithmPolicy;
   /** Threads verifying proposed entries (default 0: on the event loop). */
   verifyWorkers?: number;
+  /** Register the dev OIDC issuer's routes (they answer 503 while it is not attached). Default true. */
+  devOidc?: boolean;
   /** Sees every route as it is registered (the openapi test lists them). */
   onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
@@ -61,6 +73,8 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
     logger: opts.logger === undefined ? false : undefined,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
+    // sigstore-js posts to `//api/v2/signingCert` when the configured base URL ends in '/'.
+    ignoreDuplicateSlashes: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
@@ -79,5 +93,9 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
     verifyWorkers: opts.verifyWorkers ?? 0,
   });
   registerTsaRoutes(app, late(services, (s) => s.tsa, 'timestamp authority'));
+  registerCaRoutes(app, () => (services.notReady ? undefined : services.ca));
+  registerCtRoutes(app, () => (services.notReady ? undefined : services.ca?.ctLog));
+  registerTrustRoutes(app, late(services, (s) => s.trust, 'trust service'));
+  if (opts.devOidc !== false) registerDevOidcRoutes(app, late(services, (s) => s.devOidc, 'dev OIDC issuer (disabled unless PROVENANT_DEV_OIDC)'));
   return app;
 }

@@ -62,6 +62,19 @@ export interface TsaStateTable {
   last_gen_time: Date;
 }
 
+export interface TrustMaterialTable {
+  /** hex SHA-256 of the material. */
+  id: string;
+  /** 'tlog' | 'ctlog' | 'ca' | 'tsa' */
+  purpose: string;
+  /** DER SPKI of a key, or the concatenated DER certificates of a chain (each length-prefixed). */
+  material: Uint8Array;
+  /** When this instance began signing with it: validFor.start, never later than its first signature. */
+  created_at: Date;
+  /** When it stopped being used: validFor.end (old signatures stay verifiable). */
+  retired_at: Date | null;
+}
+
 export interface DB {
   trees: TreesTable;
   log_head: LogHeadTable;
@@ -70,4 +83,5 @@ export interface DB {
   tiles: TilesTable;
   checkpoints: CheckpointsTable;
   tsa_state: TsaStateTable;
+  trust_material: TrustMaterialTable;
 }

@@ -7,7 +7,7 @@
  * Both share one TBS apart from that last extension, as RFC 6962 §3.1 requires.
  */
 import { createHash, type KeyObject } from 'node:crypto';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { AsnConvert, AsnSerializer, type IAsnConvertible, OctetString } from '@peculiar/asn1-schema';
 import {
   AuthorityKeyIdentifier,
   Certificate,
@@ -46,11 +46,16 @@ export const LEAF_VALIDITY_MS = 10 * 60_000;
 
 /** The issuing side of the profile, prepared once per CA. */
 export interface LeafIssuer {
-  readonly name: Name;
   readonly key: KeyObject;
   readonly algorithm: SigningAlgorithm;
   /** The issuer's SubjectKeyIdentifier: the leaf's AuthorityKeyIdentifier. */
   readonly keyId: Uint8Array;
+  /** Encoded once: the issuer name, the signature algorithm, and the extensions every leaf carries unchanged. */
+  readonly name: Prebuilt;
+  readonly signatureAlgorithm: Prebuilt;
+  readonly keyUsage: Prebuilt;
+  readonly extKeyUsage: Prebuilt;
+  readonly authorityKeyId: Prebuilt;
 }
 
 export function leafIssuer(issuer: ParsedCertificate, key: KeyObject): LeafIssuer {
@@ -58,7 +63,41 @@ export function leafIssuer(issuer: ParsedCertificate, key: KeyObject): LeafIssue
   const keyId = skid
     ? new Uint8Array(AsnConvert.parse(skid.extnValue.buffer, SubjectKeyIdentifier).buffer)
     : spkiKeyIdentifier(new Uint8Array(issuer.publicKey.export({ type: 'spki', format: 'der' })));
-  return Object.freeze({ name: issuer.asn1.tbsCertificate.subject, key, algorithm: signingAlgorithmFor(key), keyId });
+  const ext = (extnID: string, critical: boolean, value: unknown) =>
+    new Prebuilt(new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) }));
+  const algorithm = signingAlgorithmFor(key);
+  return Object.freeze({
+    key,
+    algorithm,
+    keyId,
+    name: new Prebuilt(issuer.asn1.tbsCertificate.subject),
+    signatureAlgorithm: new Prebuilt(algorithm.identifier()),
+    keyUsage: ext(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.digitalSignature)),
+    extKeyUsage: ext(id_ce_extKeyUsage, false, new ExtendedKeyUsage([id_kp_codeSigning])),
+    authorityKeyId: ext(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(toArrayBuffer(keyId)) })),
+  });
+}
+
+/**
+ * A structure whose ASN.1 tree is built once and then reused by every encoding that contains it
+ * (IAsnConvertible: the serializer takes the tree as is). An issuance encodes the TBS three times
+ * (for the SCT, the precertificate and the final certificate); building each shared part once
+ * roughly halves the cost of issuing.
+ */
+export class Prebuilt implements IAsnConvertible {
+  readonly #tree: ReturnType<typeof AsnSerializer.toASN>;
+  constructor(value: object) {
+    this.#tree = AsnSerializer.toASN(value);
+  }
+  toASN(): ReturnType<typeof AsnSerializer.toASN> {
+    return this.#tree;
+  }
+  toSchema(): never {
+    throw new Error('Prebuilt is write-only');
+  }
+  fromASN(): this {
+    throw new Error('Prebuilt is write-only');
+  }
 }
 
 export interface LeafRequest {
@@ -79,7 +118,7 @@ export interface LeafRequest {
 export class LeafCertificateBuilder {
   readonly #issuer: LeafIssuer;
   readonly #tbs: TBSCertificate;
-  readonly #base: readonly Extension[];
+  readonly #base: readonly Prebuilt[];
   readonly tbsForCt: Uint8Array;
 
   constructor(issuer: LeafIssuer, req: LeafRequest) {
@@ -88,48 +127,45 @@ export class LeafCertificateBuilder {
     }
     this.#issuer = issuer;
     const spki = AsnConvert.parse(req.subjectPublicKeyInfo, SubjectPublicKeyInfo);
+    const skid = new Uint8Array(createHash('sha1').update(new Uint8Array(spki.subjectPublicKey)).digest());
+    const own = (e: Extension) => new Prebuilt(e);
     // Go's CreateCertificate order: KeyUsage, ExtKeyUsage, SKID, AKID, SAN, then the extra extensions.
     this.#base = Object.freeze([
-      new Extension({ extnID: id_ce_keyUsage, critical: true, extnValue: new OctetString(AsnConvert.serialize(new KeyUsage(KeyUsageFlags.digitalSignature))) }),
-      new Extension({ extnID: id_ce_extKeyUsage, critical: false, extnValue: new OctetString(AsnConvert.serialize(new ExtendedKeyUsage([id_kp_codeSigning]))) }),
-      new Extension({
-        extnID: id_ce_subjectKeyIdentifier,
-        critical: false,
-        extnValue: new OctetString(AsnConvert.serialize(new SubjectKeyIdentifier(toArrayBuffer(spkiKeyIdentifier(req.subjectPublicKeyInfo))))),
-      }),
-      new Extension({
-        extnID: id_ce_authorityKeyIdentifier,
-        critical: false,
-        extnValue: new OctetString(AsnConvert.serialize(new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(toArrayBuffer(issuer.keyId)) }))),
-      }),
-      subjectAltNameExtension(req.san),
-      ...renderSigstoreExtensions(req.sigstore),
+      issuer.keyUsage,
+      issuer.extKeyUsage,
+      own(new Extension({ extnID: id_ce_subjectKeyIdentifier, critical: false, extnValue: new OctetString(AsnConvert.serialize(new SubjectKeyIdentifier(toArrayBuffer(skid)))) })),
+      issuer.authorityKeyId,
+      own(subjectAltNameExtension(req.san)),
+      ...renderSigstoreExtensions(req.sigstore).map(own),
     ]);
+    // Prebuilt parts stand in for the typed fields they encode.
     this.#tbs = new TBSCertificate({
       version: Version.v3,
       serialNumber: toArrayBuffer(req.serialNumber),
-      signature: issuer.algorithm.identifier(),
-      issuer: issuer.name,
+      signature: issuer.signatureAlgorithm as unknown as TBSCertificate['signature'],
+      issuer: issuer.name as unknown as Name,
       validity: new Validity(),
-      subject: new Name(), // empty: the identity is the SAN
-      subjectPublicKeyInfo: spki,
+      subject: EMPTY_NAME as unknown as Name, // empty: the identity is the SAN
+      subjectPublicKeyInfo: new Prebuilt(spki) as unknown as SubjectPublicKeyInfo,
     });
     this.#tbs.validity.notBefore = x509Time(req.notBefore);
     this.#tbs.validity.notAfter = x509Time(new Date(req.notBefore.getTime() + LEAF_VALIDITY_MS));
-    this.tbsForCt = this.#tbsDer(undefined);
+    this.tbsForCt = new Uint8Array(this.#tbsTree(undefined).toBER(false));
   }
 
-  #tbsDer(last: Extension | undefined): Uint8Array {
-    this.#tbs.extensions = new Extensions(last ? [...this.#base, last] : [...this.#base]);
-    return new Uint8Array(AsnConvert.serialize(this.#tbs));
+  #tbsTree(last: Extension | undefined): ReturnType<typeof AsnSerializer.toASN> {
+    const exts = last ? [...this.#base, new Prebuilt(last)] : [...this.#base];
+    this.#tbs.extensions = new Extensions(exts as unknown as Extension[]);
+    return AsnSerializer.toASN(this.#tbs);
   }
 
   #sign(last: Extension | undefined): Uint8Array {
-    const tbsDer = this.#tbsDer(last);
+    const tree = this.#tbsTree(last);
+    const tbsDer = new Uint8Array(tree.toBER(false));
     const signature = signData(this.#issuer.algorithm, this.#issuer.key, tbsDer);
     const cert = new Certificate({
-      tbsCertificate: this.#tbs, // serialises to tbsDer: its extensions were just set by #tbsDer
-      signatureAlgorithm: this.#issuer.algorithm.identifier(),
+      tbsCertificate: { toASN: () => tree, fromASN: () => cert, toSchema: () => tree } as unknown as TBSCertificate, // the tree just signed
+      signatureAlgorithm: this.#issuer.signatureAlgorithm as unknown as Certificate['signatureAlgorithm'],
       signatureValue: toArrayBuffer(signature),
     });
     return new Uint8Array(AsnConvert.serialize(cert));
@@ -150,6 +186,8 @@ export class LeafCertificateBuilder {
     return this.#sign(undefined);
   }
 }
+
+const EMPTY_NAME = new Prebuilt(new Name());
 
 /** RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING's value. */
 export function spkiKeyIdentifier(spkiDer: Uint8Array): Uint8Array {

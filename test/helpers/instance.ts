@@ -29,6 +29,9 @@ export async function startLive(env: Record<string, string> = {}): Promise<LiveI
   const instance = await startInstance(config, pino({ level: 'silent' }), { schema, inMemory: !PG_URL });
   services.log = instance.log;
   services.tsa = instance.tsa;
+  services.ca = instance.ca;
+  services.devOidc = instance.devOidc;
+  services.trust = instance.trust;
   services.notReady = undefined;
   return {
     url: `http://127.0.0.1:${port}`,
