@@ -74,7 +74,7 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
     // sigstore-js posts to `//api/v2/signingCert` when the configured base URL ends in '/'.
-    ignoreDuplicateSlashes: true,
+    routerOptions: { ignoreDuplicateSlashes: true },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
