@@ -40,7 +40,10 @@ export async function registerCurrent(db: Kysely<DB>, purpose: string, material:
   await db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('trust_material').select(['id', 'retired_at']).where('id', '=', id).executeTakeFirst();
     if (!existing) {
-      const created = since && since < now ? since : now;
+      // Whole seconds, rounded down: integratedTime and RFC 3161 genTime are whole seconds, and a
+      // signature made in the same second as registration must fall inside validFor.
+      const t = since && since < now ? since : now;
+      const created = new Date(Math.floor(t.getTime() / 1000) * 1000);
       await trx.insertInto('trust_material').values({ id, purpose, material, created_at: created, retired_at: null }).execute();
     } else if (existing.retired_at !== null) {
       // Back in use: its history stays, the end is lifted.
