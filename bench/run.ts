@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: figures with the ceiling measured in the same run and the ratio.
- *   BENCH=append,proofs,entries,tsa (default all)   BENCH_SIZES=1000000,10000000   BENCH_APPEND_N=200000
+ *   BENCH=append,proofs,entries,ca,tsa (default all)   BENCH_SIZES=1000000,10000000   BENCH_APPEND_N=200000
  *   BENCH_PG=postgres://postgres@127.0.0.1:5432/postgres (an admin connection; bench databases are created)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,7 +20,7 @@ import { encodeRow } from '../src/db/copy-binary.ts';
 import { copyRows, seedLog } from './seed.ts';
 
 const ADMIN = process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const sections = (process.env.BENCH ?? 'append,proofs,entries,tsa').split(',');
+const sections = (process.env.BENCH ?? 'append,proofs,entries,ca,tsa').split(',');
 const sizes = (process.env.BENCH_SIZES ?? '1000000,10000000').split(',').map(Number);
 const APPEND_N = Number(process.env.BENCH_APPEND_N ?? 200_000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -150,6 +150,19 @@ async function benchEntries() {
   rows.push(['server RSS after entries load', `${rss.toFixed(0)} MB`, '', '', '']);
 }
 
+async function benchCaSection() {
+  const { benchCa } = await import('./ca.ts');
+  out('\n## ca: keyless certificates over HTTP (dev issuer token, P-256 client keys, P-384 dev CA, CT log on Postgres)');
+  await freshDb('provenant_bench_ca');
+  const dataDir = mkdtempSync(join(tmpdir(), 'provenant-bench-'));
+  const server = startChild(['src/main.ts'], { DATABASE_URL: dbUrl('provenant_bench_ca'), PORT: '39104', DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  await waitHttp('http://127.0.0.1:39104/healthz');
+  const r = await benchCa('http://127.0.0.1:39104', 4000, DURATION);
+  server.kill('SIGTERM');
+  await new Promise((x) => server.once('exit', x));
+  rows.push(['keyless certificates over HTTP (CT-logged)', `${r.rps.toFixed(0)} certs/s, p99 ${r.p99} ms${r.errors ? `, ${r.errors} non-2xx` : ''}`, `CA-key signing ${r.ceiling.toFixed(0)}/s`, `${((r.rps / r.ceiling) * 100).toFixed(0)} %`, '≥ 1,000/s']);
+}
+
 async function benchTsa() {
   out('\n## tsa: bench/tsa.ts (its own table follows)');
   const p = spawn(process.execPath, ['--import', 'tsx', 'bench/tsa.ts', '--duration', String(DURATION)], { stdio: 'inherit' });
@@ -225,6 +238,7 @@ out(`provenant benchmark — ${new Date().toISOString()} — node ${process.vers
 if (sections.includes('append')) await benchAppend();
 if (sections.includes('proofs')) await benchProofs();
 if (sections.includes('entries')) await benchEntries();
+if (sections.includes('ca')) await benchCaSection();
 if (sections.includes('tsa')) await benchTsa();
 out('\n| figure | measured | ceiling (same run) | ratio | target |\n|---|---|---|---|---|');
 for (const r of rows) out(`| ${r.join(' | ')} |`);
