@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { Services } from './api/server.ts';
 import { type CertificateAuthority, createCertificateAuthority, devOidcIssuer, EMPTY_CA_CONFIG, parseFulcioConfig, withOidcIssuers } from './ca/index.ts';
 import type { Config } from './config.ts';
 import { logNameFromPublicUrl } from './config.ts';
@@ -30,6 +31,16 @@ export interface Instance {
   devOidc: DevOidcIssuer | undefined;
   trust: TrustService;
   close(): Promise<void>;
+}
+
+/** Attaches a started instance's services to the server (routes answered 503 until then). */
+export function attachServices(services: Services, instance: Instance): void {
+  services.log = instance.log;
+  services.tsa = instance.tsa;
+  services.ca = instance.ca;
+  services.devOidc = instance.devOidc;
+  services.trust = instance.trust;
+  services.notReady = undefined;
 }
 
 export interface StartOptions {

@@ -1,7 +1,7 @@
 /** Entry point: `npm start`. Reads config once, listens, then loads the log (/healthz 503 until ready). */
 import pino from 'pino';
 import { buildServer, type Services } from './api/server.ts';
-import { startInstance } from './app.ts';
+import { attachServices, startInstance } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 
 let config;
@@ -46,12 +46,7 @@ try {
   await app.close();
   process.exit(1);
 }
-services.log = instance.log;
-services.tsa = instance.tsa;
-services.ca = instance.ca;
-services.devOidc = instance.devOidc;
-services.trust = instance.trust;
-services.notReady = undefined;
+attachServices(services, instance);
 logger.info({ treeSize: Number(instance.log.size) }, 'ready');
 
 let stopping = false;

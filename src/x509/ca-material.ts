@@ -6,8 +6,9 @@
  * before the CA signs anything.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { exists, readText, writeAtomically } from './material-files.ts';
 import {
   anyExtendedKeyUsage,
   BasicConstraints,
@@ -245,27 +246,5 @@ function sameKey(privateKey: KeyObject, publicKey: KeyObject): boolean {
   return spki(createPublicKey(privateKey)).equals(spki(publicKey));
 }
 
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    throw new ProvenantError('invalid_argument', `cannot read ${path}: ${(e as Error).message}`, { cause: e });
-  }
-}
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw e;
-  }
-}
 
-async function writeAtomically(path: string, content: string, mode: number): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await rm(tmp, { force: true });
-  await writeFile(tmp, content, { mode, flag: 'wx' });
-  await rename(tmp, path);
-}

@@ -1,6 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { exists, readText, writeAtomically } from './material-files.ts';
 import { id_kp_timeStamping } from '@peculiar/asn1-x509';
 import { ProvenantError } from '../errors.ts';
 import { buildCertificate, extensions, keyIdentifier } from './build.ts';
@@ -212,27 +213,5 @@ export function tsaChainPem(chain: readonly ParsedCertificate[]): string {
   return certificatesToPem(chain);
 }
 
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    throw new ProvenantError('invalid_argument', `cannot read ${path}: ${(e as Error).message}`, { cause: e });
-  }
-}
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw e;
-  }
-}
 
-async function writeAtomically(path: string, content: string, mode: number): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await rm(tmp, { force: true }); // a leftover from a crash would keep its old mode under flag 'w'
-  await writeFile(tmp, content, { mode, flag: 'wx' });
-  await rename(tmp, path);
-}

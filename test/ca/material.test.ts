@@ -10,7 +10,7 @@ import { parseV2Request } from '../../src/ca/request.ts';
 import { ProvenantError } from '../../src/errors.ts';
 import { buildCertificate, extensions, keyIdentifier } from '../../src/x509/build.ts';
 import { parseCertificate } from '../../src/x509/certificate.ts';
-import { CA_FILES, generateCaChain, loadCaMaterialFromFiles, loadOrCreateCaMaterial, validateCaChain } from '../../src/x509/ca-material.ts';
+import { CA_FILES, loadCaMaterialFromFiles, loadOrCreateCaMaterial, validateCaChain } from '../../src/x509/ca-material.ts';
 import { buildName } from '../../src/x509/name.ts';
 import { encodePem } from '../../src/x509/pem.ts';
 import { caMaterial, clientKey, TestIssuer, testConfig, v2Body } from './helpers.ts';

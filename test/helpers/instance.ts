@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildServer, type Services } from '../../src/api/server.ts';
-import { type Instance, startInstance } from '../../src/app.ts';
+import { attachServices, type Instance, startInstance } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { dropSchema, newSchemaName, PG_URL } from './db.ts';
 
@@ -27,12 +27,7 @@ export async function startLive(env: Record<string, string> = {}): Promise<LiveI
   const port = (app.server.address() as { port: number }).port;
   const config = loadConfig({ DATA_DIR: dataDir, PORT: String(port), ...(PG_URL ? { DATABASE_URL: PG_URL } : {}), LOG_LEVEL: 'silent', ...env });
   const instance = await startInstance(config, pino({ level: 'silent' }), { schema, inMemory: !PG_URL });
-  services.log = instance.log;
-  services.tsa = instance.tsa;
-  services.ca = instance.ca;
-  services.devOidc = instance.devOidc;
-  services.trust = instance.trust;
-  services.notReady = undefined;
+  attachServices(services, instance);
   return {
     url: `http://127.0.0.1:${port}`,
     config,

@@ -18,13 +18,18 @@ export class VerifierPool {
   readonly #waiting = new Map<number, Waiter>();
   readonly #owner = new Map<number, Worker>();
   #next = 0;
+  #started = false;
   #rr = 0;
 
   constructor(
     readonly size: number,
     private readonly policy: AlgorithmPolicy,
-  ) {
-    for (let i = 0; i < size; i++) {
+  ) {}
+
+  /** Workers start on first use: a read-only replica never pays for them (memory, start-up). */
+  #start(): void {
+    this.#started = true;
+    for (let i = 0; i < this.size; i++) {
       const w = new Worker(new URL('./worker-entry.mjs', import.meta.url));
       w.unref();
       w.on('message', (m: { id: number; entry?: CanonicalEntry; error?: { code: ErrorCode; message: string } }) => {
@@ -54,6 +59,7 @@ export class VerifierPool {
 
   /** Decodes raw JSON request bytes into the canonical entry (throws ProvenantError). */
   decode(json: Uint8Array): Promise<CanonicalEntry> {
+    if (!this.#started) this.#start();
     if (this.#workers.length === 0) {
       let parsed: unknown;
       try {
