@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { bundleFromJSON } from '@sigstore/bundle';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { SigningConfig, TrustedRoot } from '@sigstore/protobuf-specs';
+import { bundleBuilderFromSigningConfig } from '@sigstore/sign';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { attest, sign } from 'sigstore';
 import { generateCaChain } from '../../src/x509/ca-material.ts';
@@ -86,6 +87,20 @@ describe('keyless signing against a live instance (sigstore-js)', () => {
     const legacy: any = await attest(statement, 'application/vnd.in-toto+json', { ...opts(), legacyCompatibility: true });
     assert.equal(legacy.verificationMaterial.tlogEntries[0].kindVersion.kind, 'intoto');
     check(legacy);
+  });
+
+  it('signing_config.json drives @sigstore/sign end to end (CA, log and TSA from the config)', async () => {
+    const json = await (await fetch(`${srv.url}/trust/signing_config.json`)).json();
+    const config = SigningConfig.fromJSON(json);
+    assert.equal(config.caUrls[0]?.url, srv.url);
+    assert.equal(TrustedRoot.toJSON(TrustedRoot.fromJSON(root)) !== undefined, true);
+    const builder = bundleBuilderFromSigningConfig({ signingConfig: config, identityProvider: { getToken: async () => token }, bundleType: 'messageSignature' });
+    const data = Buffer.from('signed from the signing config');
+    const bundle = await builder.create({ data });
+    const { bundleToJSON } = await import('@sigstore/bundle');
+    const j: any = bundleToJSON(bundle);
+    assert.equal(j.verificationMaterial.timestampVerificationData.rfc3161Timestamps.length, 1);
+    check(j, data);
   });
 
   it('the leaf certificate carries the token identity', async () => {
