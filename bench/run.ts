@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -192,6 +192,7 @@ async function benchProofs() {
       await d.close();
     }
     if (!seeded) {
+      rmSync(join(dir, 'data'), { recursive: true, force: true });
       out(`seeding ${n} leaves into ${name} (binary COPY; cached in that database for later runs)`);
       await freshDb(name);
       const d = await openDatabase({ url: dbUrl(name), poolSize: 2 });
@@ -201,7 +202,9 @@ async function benchProofs() {
       out(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       await d.close();
     }
-    const dataDir = mkdtempSync(join(tmpdir(), 'provenant-bench-'));
+    // The instance's other keys (CT log, CA, TSA) live with the seeded database across runs: a
+    // tree refuses to sign with a key other than the one it was created with.
+    const dataDir = join(dir, 'data');
     const t0 = performance.now();
     const server = startChild(['src/main.ts'], {
       DATABASE_URL: dbUrl(name),
