@@ -2,10 +2,9 @@
  * The CA's RFC 6962 certificate-transparency log, on the shared log engine: its own tree
  * (purpose 'ct', no SETs), the same sequencer, tiles and storage as the Rekor log.
  *
- * A leaf is the TLS MerkleTreeLeaf (leaf.ts), stored as the entry body exactly as hashed. Its
- * extra_data (the submitted chain) has no column of its own in the entries table; it is kept in the
- * entry's `kind` text as "<entry type>:<base64 extra_data>" (see encodeKind) until the schema grows
- * an extra_data column.
+ * A leaf is the TLS MerkleTreeLeaf (leaf.ts), stored as the entry body exactly as hashed; its
+ * extra_data (the submitted chain) is stored beside it, unhashed (entries.extra_data); the entry
+ * type is the kind.
  *
  * Only this CA's certificates are accepted: a submitted chain's first certificate must be issued
  * and signed by the CA's issuing certificate, and the rest must be (a prefix of) the CA chain.
@@ -135,7 +134,7 @@ export class CertificateTransparencyLog {
       if (existing) return signSct(this.signer, existing);
     }
     const te: TimestampedEntry = { timestamp: BigInt(this.#clock.now().getTime()), entry, extensions: new Uint8Array(0) };
-    await this.#log.append({ body: encodeMerkleTreeLeaf(te), kind: encodeKind(entry.type, extraData), indexKeys: [indexKey] });
+    await this.#log.append({ body: encodeMerkleTreeLeaf(te), kind: entry.type, extraData, indexKeys: [indexKey] });
     // Committed: the SCT is a promise we can now keep.
     return signSct(this.signer, te);
   }
@@ -229,7 +228,8 @@ export class CertificateTransparencyLog {
     return indices.map((i) => {
       const r = byIndex.get(i);
       if (!r) throw new ProvenantError('internal', `CT entry ${i} is missing from storage`);
-      return { leafInput: r.body, extraData: decodeKind(r.kind).extraData };
+      if (!r.extraData) throw new ProvenantError('internal', `CT entry ${i} has no extra_data`);
+      return { leafInput: r.body, extraData: r.extraData };
     });
   }
 }
@@ -237,17 +237,6 @@ export class CertificateTransparencyLog {
 /** Opens nothing: a convenience for the composition root and tests. */
 export function createCertificateTransparencyLog(o: CertificateTransparencyLogOptions): CertificateTransparencyLog {
   return new CertificateTransparencyLog(o);
-}
-
-/** "<entry type>:<base64 extra_data>", kept in entries.kind (see the file comment). */
-export function encodeKind(type: SignedEntry['type'], extraData: Uint8Array): string {
-  return `${type}:${Buffer.from(extraData).toString('base64')}`;
-}
-
-export function decodeKind(kind: string | null): { type: SignedEntry['type']; extraData: Uint8Array } {
-  const m = kind === null ? null : /^(x509_entry|precert_entry):([A-Za-z0-9+/]*={0,2})$/.exec(kind);
-  if (!m) throw new ProvenantError('internal', 'a CT entry has no extra_data');
-  return { type: m[1] as SignedEntry['type'], extraData: new Uint8Array(Buffer.from(m[2]!, 'base64')) };
 }
 
 function sha256(b: Uint8Array): Uint8Array {

@@ -19,6 +19,7 @@ interface EntryRow {
   kind: string | null;
   integrated_time: bigint;
   set_sig: Uint8Array | null;
+  extra_data: Uint8Array | null;
 }
 
 const toEntry = (r: EntryRow): StoredEntry => ({
@@ -28,11 +29,12 @@ const toEntry = (r: EntryRow): StoredEntry => ({
   kind: r.kind,
   integratedTime: r.integrated_time,
   setSig: r.set_sig === null ? null : new Uint8Array(r.set_sig),
+  extraData: r.extra_data === null || r.extra_data === undefined ? null : new Uint8Array(r.extra_data),
 });
 
 const READ_TILE_SQL = 'SELECT level, idx, hashes, nodes FROM tiles WHERE tree_id = $1 AND level = $2 AND idx = $3';
 
-const ENTRIES_BY_INDEX_SQL = `SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig FROM entries
+const ENTRIES_BY_INDEX_SQL = `SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig, extra_data FROM entries
   WHERE tree_id = $1 AND leaf_index = ANY($2::int8[])`;
 
 
@@ -58,7 +60,7 @@ class KyselyWriterTx implements WriterTx {
     const out = new Map<string, StoredEntry>();
     if (hashes.length === 0) return out;
     const { rows } = await sql<EntryRow>`
-      SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig FROM entries
+      SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig, extra_data FROM entries
       WHERE tree_id = ${str(this.treeId)} AND leaf_hash = ANY(${hashes as Uint8Array[]}::bytea[])`.execute(this.trx);
     for (const r of rows) out.set(hex(r.leaf_hash), toEntry(r));
     return out;
@@ -67,11 +69,12 @@ class KyselyWriterTx implements WriterTx {
   async insertEntries(rows: readonly NewEntry[]): Promise<void> {
     if (rows.length === 0) return;
     await sql`
-      INSERT INTO entries (tree_id, leaf_index, leaf_hash, body, kind, integrated_time, set_sig)
+      INSERT INTO entries (tree_id, leaf_index, leaf_hash, body, kind, integrated_time, set_sig, extra_data)
       SELECT ${str(this.treeId)}::int8, * FROM unnest(
         ${rows.map((r) => str(r.leafIndex))}::int8[], ${rows.map((r) => r.leafHash)}::bytea[],
         ${rows.map((r) => r.body)}::bytea[], ${rows.map((r) => r.kind)}::text[],
-        ${rows.map((r) => str(r.integratedTime))}::int8[], ${rows.map((r) => r.setSig)}::bytea[])`
+        ${rows.map((r) => str(r.integratedTime))}::int8[], ${rows.map((r) => r.setSig)}::bytea[],
+        ${rows.map((r) => r.extraData)}::bytea[])`
       .execute(this.trx)
       .catch(rethrowDuplicateLeaf);
     const keys: string[] = [];
@@ -186,7 +189,7 @@ export class KyselyLogStore implements LogStore {
     const rows = this.pool
       ? (await this.pool.query<EntryRow>({ name: 'provenant_entries_by_index', text: ENTRIES_BY_INDEX_SQL, values: params })).rows
       : (await sql<EntryRow>`
-          SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig FROM entries
+          SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig, extra_data FROM entries
           WHERE tree_id = ${params[0]} AND leaf_index = ANY(${params[1]}::int8[])`.execute(this.db)).rows;
     return rows.map(toEntry);
   }
@@ -194,7 +197,7 @@ export class KyselyLogStore implements LogStore {
   async entriesByLeafHash(treeId: TreeId, hashes: readonly Uint8Array[]): Promise<StoredEntry[]> {
     if (hashes.length === 0) return [];
     const { rows } = await sql<EntryRow>`
-      SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig FROM entries
+      SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig, extra_data FROM entries
       WHERE tree_id = ${str(treeId)} AND leaf_hash = ANY(${hashes as Uint8Array[]}::bytea[])`.execute(this.db);
     return rows.map(toEntry);
   }

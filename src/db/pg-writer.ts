@@ -56,8 +56,8 @@ export class PgWriterTx implements WriterTx {
   async findByLeafHashes(hashes: readonly Uint8Array[]): Promise<Map<string, StoredEntry>> {
     const out = new Map<string, StoredEntry>();
     if (hashes.length === 0) return out;
-    const { rows } = await this.client.query<{ leaf_index: bigint; leaf_hash: Buffer; body: Buffer; kind: string | null; integrated_time: bigint; set_sig: Buffer | null }>(
-      'SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig FROM entries WHERE tree_id = $1 AND leaf_hash = ANY($2::bytea[])',
+    const { rows } = await this.client.query<{ leaf_index: bigint; leaf_hash: Buffer; body: Buffer; kind: string | null; integrated_time: bigint; set_sig: Buffer | null; extra_data: Buffer | null }>(
+      'SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig, extra_data FROM entries WHERE tree_id = $1 AND leaf_hash = ANY($2::bytea[])',
       [str(this.treeId), hashes.map((h) => Buffer.from(h.buffer, h.byteOffset, h.byteLength))],
     );
     for (const r of rows) {
@@ -68,6 +68,7 @@ export class PgWriterTx implements WriterTx {
         kind: r.kind,
         integratedTime: r.integrated_time,
         setSig: r.set_sig ? new Uint8Array(r.set_sig) : null,
+        extraData: r.extra_data ? new Uint8Array(r.extra_data) : null,
       });
     }
     return out;
@@ -79,9 +80,18 @@ export class PgWriterTx implements WriterTx {
     await copyInto(
       this.client,
       'entries',
-      ['tree_id', 'leaf_index', 'leaf_hash', 'body', 'kind', 'integrated_time', 'set_sig'],
+      ['tree_id', 'leaf_index', 'leaf_hash', 'body', 'kind', 'integrated_time', 'set_sig', 'extra_data'],
       rows.map((r) =>
-        encodeRow([t, { int8: r.leafIndex }, { bytea: r.leafHash }, { bytea: r.body }, r.kind === null ? null : { text: r.kind }, { int8: r.integratedTime }, r.setSig ? { bytea: r.setSig } : null]),
+        encodeRow([
+          t,
+          { int8: r.leafIndex },
+          { bytea: r.leafHash },
+          { bytea: r.body },
+          r.kind === null ? null : { text: r.kind },
+          { int8: r.integratedTime },
+          r.setSig ? { bytea: r.setSig } : null,
+          r.extraData ? { bytea: r.extraData } : null,
+        ]),
       ),
     ).catch(rethrowDuplicateLeaf);
     const index: Buffer[] = [];

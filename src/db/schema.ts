@@ -29,6 +29,8 @@ export interface EntriesTable {
   integrated_time: bigint;
   /** Signed entry timestamp (DER signature), when the tree signs SETs. */
   set_sig: Uint8Array | null;
+  /** Data stored with the entry but not hashed (RFC 6962 extra_data for CT entries). */
+  extra_data: Uint8Array | null;
 }
 
 export interface EntryIndexTable {

@@ -13,6 +13,8 @@ export interface AppendInput {
   body: Uint8Array;
   kind?: string | null;
   indexKeys?: readonly string[];
+  /** Stored with the entry but not hashed (CT extra_data). */
+  extraData?: Uint8Array | null;
 }
 
 export interface AppendResult {
@@ -201,6 +203,7 @@ export class Sequencer {
           kind: p.input.kind ?? null,
           integratedTime,
           setSig: this.hooks.signEntry(p.input.body, integratedTime, leafIndex),
+          extraData: p.input.extraData ?? null,
           indexKeys: p.input.indexKeys ?? [],
         };
         rows.push(row);

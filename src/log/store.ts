@@ -25,6 +25,8 @@ export interface StoredEntry {
   kind: string | null;
   integratedTime: bigint;
   setSig: Uint8Array | null;
+  /** Stored with the entry, not hashed (CT extra_data); null otherwise. */
+  extraData: Uint8Array | null;
 }
 
 export interface NewEntry extends StoredEntry {

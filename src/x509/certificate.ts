@@ -52,7 +52,8 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     serialNumber: new Uint8Array(tbs.serialNumber),
     notBefore: tbs.validity.notBefore.getTime(),
     notAfter: tbs.validity.notAfter.getTime(),
-    subject: x509.subject.split('\n').join(', '),
+    // Fulcio leaves have an empty subject, which @peculiar/x509 reports as undefined.
+    subject: (x509.subject ?? '').split('\n').join(', '),
   };
 }
 

@@ -87,7 +87,7 @@ export function registerEntryRoutes(app: FastifyInstance, s: Services, opts: Ent
     if (r.duplicate) {
       throw new ProvenantError('already_exists', `an equivalent entry already exists in the transparency log with UUID ${uuid}`, { location });
     }
-    const stored: StoredEntry = { leafIndex: r.leafIndex, leafHash: r.leafHash, body: entry.body, kind: entry.kind, integratedTime: r.integratedTime, setSig: r.setSig };
+    const stored: StoredEntry = { leafIndex: r.leafIndex, leafHash: r.leafHash, body: entry.body, kind: entry.kind, integratedTime: r.integratedTime, setSig: r.setSig, extraData: null };
     const body = await toLogEntry(log, stored, r.checkpoint);
     return reply.code(201).header('ETag', uuid).header('Location', location).send(body);
     });
