@@ -25,8 +25,13 @@ export const MAX_RETRIEVE = 10;
 export const MAX_SEARCH_RESULTS = 1000;
 
 /** Builds a Rekor LogEntry from the stored bytes and a proof to `cp` (default: the current checkpoint). */
-export async function toLogEntry(log: TransparencyLog, e: StoredEntry, cp: SignedCheckpoint = log.checkpoint): Promise<Record<string, unknown>> {
-  const hashes = await log.inclusionProof(e.leafIndex, cp.size);
+export async function toLogEntry(
+  log: TransparencyLog,
+  e: StoredEntry,
+  cp: SignedCheckpoint = log.checkpoint,
+  proof?: Promise<Uint8Array[]>,
+): Promise<Record<string, unknown>> {
+  const hashes = await (proof ?? log.inclusionProof(e.leafIndex, cp.size));
   const anon = {
     body: b64(e.body),
     integratedTime: jsonInt(e.integratedTime),
@@ -97,10 +102,12 @@ export function registerEntryRoutes(app: FastifyInstance, s: Services, opts: Ent
     const log = requireLog(s);
     const logIndex = parseSizeParam('logIndex', (req.query as Record<string, unknown>).logIndex);
     if (logIndex === undefined) throw new ProvenantError('invalid_argument', 'logIndex is required');
-    const [e] = logIndex < log.checkpoint.size ? await log.store.entriesByIndex(log.treeId, [logIndex]) : [];
-    // Rekor answers 404 with an empty body on the GET-entry endpoints.
+    const cp = log.checkpoint;
+    if (logIndex >= cp.size) return reply.code(404).send(); // Rekor: 404 with an empty body
+    // The entry row and the proof's tiles are read concurrently: the index is known up front.
+    const [hashes, [e]] = await Promise.all([log.inclusionProof(logIndex, cp.size), log.store.entriesByIndex(log.treeId, [logIndex])]);
     if (!e) return reply.code(404).send();
-    return reply.send(await toLogEntry(log, e));
+    return reply.send(await toLogEntry(log, e, cp, Promise.resolve(hashes)));
   });
 
   app.get('/api/v1/log/entries/:entryUUID', async (req, reply) => {
