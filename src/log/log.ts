@@ -136,8 +136,10 @@ export class TransparencyLog {
     return this.#sequencer.append(input);
   }
 
-  close(): Promise<void> {
-    return this.#sequencer.close();
+  async close(): Promise<void> {
+    await this.#sequencer.close();
+    // The record of the newest signed head, written now rather than lost with the process.
+    this.p.guard?.flush();
   }
 
   /** RFC 8785 JSON of {body, integratedTime, logID, logIndex}, signed: Rekor's SET. */
