@@ -3,7 +3,7 @@
  * setup; main.ts composes it. Services can attach after listen (so /healthz answers 503 until the
  * log is loaded and ready to sign).
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { ProvenantError } from '../errors.ts';
 import type { TransparencyLog } from '../log/log.ts';
@@ -70,6 +70,8 @@ function late<T extends object>(s: Services, get: (s: Services) => T | undefined
 export function buildServer(services: Services, opts: ServerOptions = {}): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger || undefined,
+    // Per-request lines only at debug level: two lines per request cost more than a proof.
+    logController: new LogController({ disableRequestLogging: !(opts.logger && opts.logger.isLevelEnabled('debug')) }),
     logger: opts.logger === undefined ? false : undefined,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
