@@ -14,8 +14,9 @@ export class TileCache {
     return t;
   }
 
+  /** Adopts the arrays (no copy): callers pass fresh rows or freshly built tiles, never reused. */
   set(key: string, hashes: Uint8Array, inner?: Uint8Array): TileHashes {
-    const t = new TileHashes(hashes, inner);
+    const t = TileHashes.adopt(hashes, inner);
     this.#map.delete(key);
     this.#map.set(key, t);
     while (this.#map.size > this.capacity) this.#map.delete(this.#map.keys().next().value!);

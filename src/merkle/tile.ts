@@ -110,12 +110,20 @@ export class TileHashes {
    * (stored beside the tile so that proofs from cold tiles cost no hashing); it is trusted as
    * written by this process's own sequencer.
    */
-  constructor(hashes: readonly Uint8Array[] | Uint8Array, inner?: Uint8Array) {
+  /**
+   * Takes `hashes` and `inner` without copying (a tile cache adopting freshly read rows: one
+   * allocation per tile instead of two). The caller MUST NOT modify them afterwards.
+   */
+  static adopt(hashes: Uint8Array, inner?: Uint8Array): TileHashes {
+    return new TileHashes(hashes, inner, true);
+  }
+
+  constructor(hashes: readonly Uint8Array[] | Uint8Array, inner?: Uint8Array, adopt = false) {
     if (hashes instanceof Uint8Array) {
       if (hashes.length === 0 || hashes.length % HASH_SIZE !== 0 || hashes.length > TILE_WIDTH * HASH_SIZE) {
         throw new MerkleError('invalid_argument', `tile bytes must be 1..256 hashes of ${HASH_SIZE} bytes, got ${hashes.length} bytes`);
       }
-      this.bytes = copyBytes(hashes);
+      this.bytes = adopt ? hashes : copyBytes(hashes);
     } else {
       if (!Array.isArray(hashes) || hashes.length === 0 || hashes.length > TILE_WIDTH) {
         throw new MerkleError('invalid_argument', `a tile has 1..256 hashes, got ${Array.isArray(hashes) ? hashes.length : typeof hashes}`);
@@ -131,7 +139,7 @@ export class TileHashes {
       if (this.width !== TILE_WIDTH || inner.length !== INNER_BYTES) {
         throw new MerkleError('invalid_argument', `inner nodes are ${INNER_BYTES} bytes of a full tile, got ${inner.length} for width ${this.width}`);
       }
-      this.inner = copyBytes(inner);
+      this.inner = adopt ? inner : copyBytes(inner);
       this.known = new Uint8Array(TILE_WIDTH - 1).fill(1);
     } else {
       this.inner = new Uint8Array(INNER_BYTES);
