@@ -118,6 +118,8 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 async function load(url: string, path: (r: number) => string): Promise<{ rps: number; p99: number; errors: number }> {
+  // Steady state: a short warm-up first (tile cache, JIT, connection pool), then the measured run.
+  await autocannon({ url, connections: 32, duration: 3, requests: [{ setupRequest: (req: any) => ({ ...req, path: path(Math.random()) }) }] } as any);
   const res = await autocannon({
     url,
     connections: Number(process.env.BENCH_CONNECTIONS ?? 32),
