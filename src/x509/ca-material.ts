@@ -5,10 +5,10 @@
  * against Fulcio's requirements (pkg/ca/common.go VerifyCertChain, docs/certificate-specification.md)
  * before the CA signs anything.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exists, readText, writeAtomically } from './material-files.ts';
+import { exists, readChainAndKey, writeAtomically } from './material-files.ts';
 import {
   anyExtendedKeyUsage,
   BasicConstraints,
@@ -23,7 +23,7 @@ import {
 import { ProvenantError } from '../errors.ts';
 import { signingAlgorithmFor } from './algorithms.ts';
 import { buildCertificate, extensions, keyIdentifier } from './build.ts';
-import { decodeExtension, getExtension, parseCertificate, parseCertificatesPem, type ParsedCertificate } from './certificate.ts';
+import { decodeExtension, getExtension, parseCertificate, type ParsedCertificate } from './certificate.ts';
 import { buildName } from './name.ts';
 import { encodePem } from './pem.ts';
 
@@ -218,24 +218,7 @@ export async function loadCaMaterialFromFiles(o: LoadCaMaterialFromFilesOptions)
 }
 
 async function readMaterial(certPaths: readonly string[], keyPath: string, now: Date, log: { warn(msg: string): void } | undefined): Promise<CaMaterial> {
-  const chain: ParsedCertificate[] = [];
-  for (const path of certPaths) {
-    const text = await readText(path);
-    try {
-      chain.push(...parseCertificatesPem(text));
-    } catch (e) {
-      throw new ProvenantError('invalid_argument', `CA certificate file ${path}: ${(e as Error).message}`, { cause: e });
-    }
-  }
-  let privateKey: KeyObject;
-  try {
-    privateKey = createPrivateKey({ key: await readText(keyPath), format: 'pem' });
-  } catch (e) {
-    if (e instanceof ProvenantError) throw e;
-    throw new ProvenantError('invalid_argument', `CA key file ${keyPath}: not an unencrypted PEM private key (${(e as Error).message})`, { cause: e });
-  }
-  const mode = (await stat(keyPath)).mode & 0o777;
-  if ((mode & 0o077) !== 0) log?.warn(`CA: key file ${keyPath} is readable by group or others (mode ${mode.toString(8)}); chmod 600 it`);
+  const { chain, privateKey } = await readChainAndKey('CA', certPaths, keyPath, log);
   validateCaChain(chain, { now, privateKey });
   return { chain, privateKey };
 }

@@ -1,11 +1,11 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exists, readText, writeAtomically } from './material-files.ts';
+import { exists, readChainAndKey, writeAtomically } from './material-files.ts';
 import { id_kp_timeStamping } from '@peculiar/asn1-x509';
 import { ProvenantError } from '../errors.ts';
 import { buildCertificate, extensions, keyIdentifier } from './build.ts';
-import { certificatesToPem, parseCertificate, parseCertificatesPem, type ParsedCertificate } from './certificate.ts';
+import { certificatesToPem, parseCertificate, type ParsedCertificate } from './certificate.ts';
 import { buildName } from './name.ts';
 import { encodePem } from './pem.ts';
 import { validateTsaChain } from './tsa-profile.ts';
@@ -180,30 +180,8 @@ export async function loadTsaMaterialFromFiles(options: LoadTsaMaterialFromFiles
   return readMaterial([options.chainPath], options.keyPath, options.now ?? new Date(), options.log);
 }
 
-async function readMaterial(
-  certPaths: readonly string[],
-  keyPath: string,
-  now: Date,
-  log: { warn(msg: string): void } | undefined,
-): Promise<TsaMaterial> {
-  const chain: ParsedCertificate[] = [];
-  for (const path of certPaths) {
-    const text = await readText(path);
-    try {
-      chain.push(...parseCertificatesPem(text));
-    } catch (e) {
-      throw new ProvenantError('invalid_argument', `TSA certificate file ${path}: ${(e as Error).message}`, { cause: e });
-    }
-  }
-  const keyText = await readText(keyPath);
-  let privateKey: KeyObject;
-  try {
-    privateKey = createPrivateKey({ key: keyText, format: 'pem' });
-  } catch (e) {
-    throw new ProvenantError('invalid_argument', `TSA key file ${keyPath}: not an unencrypted PEM private key (${(e as Error).message})`, { cause: e });
-  }
-  const mode = (await stat(keyPath)).mode & 0o777;
-  if ((mode & 0o077) !== 0) log?.warn(`TSA: key file ${keyPath} is readable by group or others (mode ${mode.toString(8)}); chmod 600 it`);
+async function readMaterial(certPaths: readonly string[], keyPath: string, now: Date, log: { warn(msg: string): void } | undefined): Promise<TsaMaterial> {
+  const { chain, privateKey } = await readChainAndKey('TSA', certPaths, keyPath, log);
   validateTsaChain(chain, { now, privateKey });
   return { chain, privateKey };
 }
