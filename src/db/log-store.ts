@@ -2,40 +2,26 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Head, LogStore, NewEntry, StoredEntry, StoredTile, TileCoord, TreeRecord, WriterTx } from '../log/store.ts';
 import { rethrowDuplicateLeaf, tileKey } from '../log/store.ts';
-import type { LeafIndex, SignedCheckpoint, TreeId } from '../log/types.ts';
+import type { SignedCheckpoint, TreeId } from '../log/types.ts';
 import type { FullTile } from '../merkle/index.ts';
 import { innerOf } from './tile-inner.ts';
 import { withPgWriter } from './pg-writer.ts';
 import type { DB } from './schema.ts';
+import { byHex, ENTRIES_BY_INDEX_SQL, ENTRY_COLUMNS, type EntryRow, toEntry } from './entry-row.ts';
 import type pg from 'pg';
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const str = (n: bigint) => n.toString();
 
-interface EntryRow {
-  leaf_index: bigint;
-  leaf_hash: Uint8Array;
-  body: Uint8Array;
-  kind: string | null;
-  integrated_time: bigint;
-  set_sig: Uint8Array | null;
-  extra_data: Uint8Array | null;
-}
 
-const toEntry = (r: EntryRow): StoredEntry => ({
-  leafIndex: r.leaf_index as LeafIndex,
-  leafHash: new Uint8Array(r.leaf_hash),
-  body: new Uint8Array(r.body),
-  kind: r.kind,
-  integratedTime: r.integrated_time,
-  setSig: r.set_sig === null ? null : new Uint8Array(r.set_sig),
-  extraData: r.extra_data === null || r.extra_data === undefined ? null : new Uint8Array(r.extra_data),
-});
+async function entriesByLeafHash(db: Kysely<DB> | Transaction<DB>, treeId: TreeId, hashes: readonly Uint8Array[]): Promise<EntryRow[]> {
+  const { rows } = await sql<EntryRow>`
+    SELECT ${sql.raw(ENTRY_COLUMNS)} FROM entries
+    WHERE tree_id = ${str(treeId)} AND leaf_hash = ANY(${hashes as Uint8Array[]}::bytea[])`.execute(db);
+  return rows;
+}
 
 const READ_TILE_SQL = 'SELECT level, idx, hashes, nodes FROM tiles WHERE tree_id = $1 AND level = $2 AND idx = $3';
 
-const ENTRIES_BY_INDEX_SQL = `SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig, extra_data FROM entries
-  WHERE tree_id = $1 AND leaf_index = ANY($2::int8[])`;
 
 
 class KyselyWriterTx implements WriterTx {
@@ -57,13 +43,8 @@ class KyselyWriterTx implements WriterTx {
   }
 
   async findByLeafHashes(hashes: readonly Uint8Array[]): Promise<Map<string, StoredEntry>> {
-    const out = new Map<string, StoredEntry>();
-    if (hashes.length === 0) return out;
-    const { rows } = await sql<EntryRow>`
-      SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig, extra_data FROM entries
-      WHERE tree_id = ${str(this.treeId)} AND leaf_hash = ANY(${hashes as Uint8Array[]}::bytea[])`.execute(this.trx);
-    for (const r of rows) out.set(hex(r.leaf_hash), toEntry(r));
-    return out;
+    if (hashes.length === 0) return new Map();
+    return byHex(await entriesByLeafHash(this.trx, this.treeId, hashes));
   }
 
   async insertEntries(rows: readonly NewEntry[]): Promise<void> {
@@ -190,17 +171,14 @@ export class KyselyLogStore implements LogStore {
     const rows = this.pool
       ? (await this.pool.query<EntryRow>({ name: 'provenant_entries_by_index', text: ENTRIES_BY_INDEX_SQL, values: params })).rows
       : (await sql<EntryRow>`
-          SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig, extra_data FROM entries
+          SELECT ${sql.raw(ENTRY_COLUMNS)} FROM entries
           WHERE tree_id = ${params[0]} AND leaf_index = ANY(${params[1]}::int8[])`.execute(this.db)).rows;
     return rows.map(toEntry);
   }
 
   async entriesByLeafHash(treeId: TreeId, hashes: readonly Uint8Array[]): Promise<StoredEntry[]> {
     if (hashes.length === 0) return [];
-    const { rows } = await sql<EntryRow>`
-      SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig, extra_data FROM entries
-      WHERE tree_id = ${str(treeId)} AND leaf_hash = ANY(${hashes as Uint8Array[]}::bytea[])`.execute(this.db);
-    return rows.map(toEntry);
+    return (await entriesByLeafHash(this.db, treeId, hashes)).map(toEntry);
   }
 
   async searchIndex(treeId: TreeId, groups: readonly (readonly string[])[], op: 'and' | 'or', limit: number): Promise<bigint[]> {

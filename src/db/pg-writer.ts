@@ -7,10 +7,11 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { type Head, type NewEntry, rethrowDuplicateLeaf, type StoredEntry, type WriterTx } from '../log/store.ts';
-import type { LeafIndex, SignedCheckpoint, TreeId } from '../log/types.ts';
+import type { SignedCheckpoint, TreeId } from '../log/types.ts';
 import type { FullTile } from '../merkle/index.ts';
 import { COPY_HEADER, COPY_TRAILER, encodeRow } from './copy-binary.ts';
 import { innerOf } from './tile-inner.ts';
+import { byHex, ENTRIES_BY_LEAF_HASH_SQL, type EntryRow } from './entry-row.ts';
 
 const str = (n: bigint) => n.toString();
 
@@ -54,24 +55,9 @@ export class PgWriterTx implements WriterTx {
   }
 
   async findByLeafHashes(hashes: readonly Uint8Array[]): Promise<Map<string, StoredEntry>> {
-    const out = new Map<string, StoredEntry>();
-    if (hashes.length === 0) return out;
-    const { rows } = await this.client.query<{ leaf_index: bigint; leaf_hash: Buffer; body: Buffer; kind: string | null; integrated_time: bigint; set_sig: Buffer | null; extra_data: Buffer | null }>(
-      'SELECT leaf_index, leaf_hash, body, kind, integrated_time, set_sig, extra_data FROM entries WHERE tree_id = $1 AND leaf_hash = ANY($2::bytea[])',
-      [str(this.treeId), hashes.map((h) => Buffer.from(h.buffer, h.byteOffset, h.byteLength))],
-    );
-    for (const r of rows) {
-      out.set(r.leaf_hash.toString('hex'), {
-        leafIndex: r.leaf_index as LeafIndex,
-        leafHash: new Uint8Array(r.leaf_hash),
-        body: new Uint8Array(r.body),
-        kind: r.kind,
-        integratedTime: r.integrated_time,
-        setSig: r.set_sig ? new Uint8Array(r.set_sig) : null,
-        extraData: r.extra_data ? new Uint8Array(r.extra_data) : null,
-      });
-    }
-    return out;
+    if (hashes.length === 0) return new Map();
+    const { rows } = await this.client.query<EntryRow>(ENTRIES_BY_LEAF_HASH_SQL, [str(this.treeId), hashes.map((h) => Buffer.from(h.buffer, h.byteOffset, h.byteLength))]);
+    return byHex(rows);
   }
 
   async insertEntries(rows: readonly NewEntry[]): Promise<void> {
