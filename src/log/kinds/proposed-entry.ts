@@ -87,3 +87,14 @@ export function kindFromBody(body: Uint8Array): { kind: string; apiVersion: stri
   }
   throw new ProvenantError('internal', 'stored entry body has no kind/apiVersion');
 }
+
+/** Raw request bytes → canonical entry: malformed JSON is invalid_argument (400), then decodeProposedEntry. */
+export function decodeProposedEntryJson(json: Uint8Array, opts: DecodeOptions): CanonicalEntry {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8'));
+  } catch (e) {
+    throw new ProvenantError('invalid_argument', `malformed JSON body: ${(e as Error).message}`);
+  }
+  return decodeProposedEntry(parsed, opts);
+}

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { ProvenantError, type ErrorCode } from '../../errors.ts';
 import type { AlgorithmPolicy } from '../../crypto/verify.ts';
 import type { CanonicalEntry } from './common.ts';
-import { decodeProposedEntry } from './proposed-entry.ts';
+import { decodeProposedEntryJson } from './proposed-entry.ts';
 
 interface Waiter {
   resolve(e: CanonicalEntry): void;
@@ -61,14 +61,8 @@ export class VerifierPool {
   decode(json: Uint8Array): Promise<CanonicalEntry> {
     if (!this.#started) this.#start();
     if (this.#workers.length === 0) {
-      let parsed: unknown;
       try {
-        parsed = JSON.parse(Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8'));
-      } catch (e) {
-        return Promise.reject(new ProvenantError('invalid_argument', `malformed JSON body: ${(e as Error).message}`));
-      }
-      try {
-        return Promise.resolve(decodeProposedEntry(parsed, { policy: this.policy }));
+        return Promise.resolve(decodeProposedEntryJson(json, { policy: this.policy }));
       } catch (e) {
         return Promise.reject(e);
       }

@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { ProvenantError } from '../../errors.ts';
 import type { AlgorithmPolicy } from '../../crypto/verify.ts';
-import { decodeProposedEntry } from './proposed-entry.ts';
+import { decodeProposedEntryJson } from './proposed-entry.ts';
 
 export interface VerifyRequest {
   id: number;
@@ -15,13 +15,7 @@ export interface VerifyRequest {
 
 parentPort!.on('message', (m: VerifyRequest) => {
   try {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(Buffer.from(m.json.buffer, m.json.byteOffset, m.json.byteLength).toString('utf8'));
-    } catch (e) {
-      throw new ProvenantError('invalid_argument', `malformed JSON body: ${(e as Error).message}`);
-    }
-    const entry = decodeProposedEntry(parsed, { policy: m.policy });
+    const entry = decodeProposedEntryJson(m.json, { policy: m.policy });
     parentPort!.postMessage({ id: m.id, entry }, [entry.body.buffer as ArrayBuffer].filter((b) => b.byteLength === entry.body.byteLength));
   } catch (e) {
     const error = e instanceof ProvenantError ? { code: e.code, message: e.message } : { code: 'internal', message: (e as Error)?.message ?? String(e) };
