@@ -5,11 +5,16 @@
  * Proposed spec:  {"proposedContent": {"envelope": "<DSSE envelope JSON, as a string>",
  *                                      "verifiers": ["<b64 PEM>", ...]}}
  *                 (The read-side fields signatures/envelopeHash/payloadHash are refused on insert.)
+ * Budget:         at most MAX_DSSE_SIGNATURES signatures and MAX_DSSE_VERIFIERS verifiers (10 each,
+ *                 as rekor-tiles), no two verifiers with the same canonical key, no two identical
+ *                 signatures, each signature ≤ MAX_SIGNATURE_BYTES — all checked (400) before any
+ *                 signature is verified. Unlike Rekor v1, every verifier is parsed up front, so a
+ *                 verifier that is not a key is refused even when earlier ones verified everything.
  * Verifies:       verifiers are tried in order until every envelope signature is accounted for; each
- *                 one tried must verify a signature (the first, in envelope order, that it verifies);
- *                 at the end every signature must have been verified. SHA-256 verifiers: ECDSA and
- *                 RSA PKCS #1 v1.5 over SHA-256(PAE), pure Ed25519 over PAE. Key IDs are ignored.
- *                 No certificate chain check (the leaf key is used as is).
+ *                 one tried must verify a signature (the first not yet matched, in envelope order,
+ *                 that it verifies); at the end every signature must have been verified. SHA-256
+ *                 verifiers: ECDSA and RSA PKCS #1 v1.5 over SHA-256(PAE), pure Ed25519 over PAE.
+ *                 Key IDs are ignored. No certificate chain check (the leaf key is used as is).
  * Stores:         {"envelopeHash": {"algorithm":"sha256","value": hex sha256(envelope string as sent)},
  *                  "payloadHash":  {"algorithm":"sha256","value": hex sha256(decoded payload)},
  *                  "signatures": [{"signature": <sig string as in the envelope>,
@@ -23,7 +28,18 @@
 import { parseClientVerifier, type ClientVerifier } from '../../../crypto/public-key.ts';
 import { buildEntry, b64, decodeField, isObject, malformed, rejected, sha256Hex, withContext, type CanonicalEntry, type KindVersion } from '../common.ts';
 import { validateSpec } from '../schema.ts';
-import { dsseInTotoKeys, EnvelopeError, IN_TOTO_PAYLOAD_TYPE, parseEnvelopeJson, verifyAndDecode, type DsseEnvelope } from '../dsse-envelope.ts';
+import {
+  checkCount,
+  dsseInTotoKeys,
+  EnvelopeError,
+  IN_TOTO_PAYLOAD_TYPE,
+  parseEnvelopeJson,
+  prepareEnvelope,
+  refuseDuplicateVerifiers,
+  SignatureMatcher,
+  type DsseEnvelope,
+  type PreparedSignature,
+} from '../dsse-envelope.ts';
 import schema from './dsse_v0_0_1_schema.json' with { type: 'json' };
 
 const KIND = 'dsse';
@@ -34,9 +50,9 @@ function decode(spec: unknown): CanonicalEntry {
   let verifierBytes: Uint8Array[] | undefined;
   if (isObject(spec)) {
     if (isObject(spec.proposedContent) && Array.isArray(spec.proposedContent.verifiers)) {
-      verifierBytes = spec.proposedContent.verifiers
-        .filter((v): v is string => typeof v === 'string' && v !== '')
-        .map((v) => decodeField(v, 'verifier'));
+      const present = spec.proposedContent.verifiers.filter((v): v is string => typeof v === 'string' && v !== '');
+      checkCount('verifiers', present.length);
+      verifierBytes = present.map((v) => decodeField(v, 'verifier'));
     }
     if (Array.isArray(spec.signatures)) {
       for (const s of spec.signatures) {
@@ -54,9 +70,9 @@ function decode(spec: unknown): CanonicalEntry {
     throw malformed('entry not insertable into log: missing proposed content');
   }
   if (hasReadSide) throw malformed('either proposedContent or envelopeHash, payloadHash, and signatures must be present but not both');
-  const verifiers = verifierBytes ?? [];
+  const verifierList = verifierBytes ?? [];
   // The model's minItems applies after DecodeEntry dropped empty strings.
-  if (verifiers.length === 0) throw malformed('validation failure list:\nproposedContent.verifiers in body should have at least 1 items');
+  if (verifierList.length === 0) throw malformed('validation failure list:\nproposedContent.verifiers in body should have at least 1 items');
 
   let env: DsseEnvelope;
   try {
@@ -66,30 +82,37 @@ function decode(spec: unknown): CanonicalEntry {
     throw e;
   }
   if (env.signatures.length === 0) throw malformed('DSSE envelope must contain 1 or more signatures');
+  checkCount('signatures', env.signatures.length);
 
-  // verifyEnvelope
-  const remaining = new Set(env.signatures.map((x) => x.sig));
-  const verifierBySig = new Map<string, ClientVerifier>();
-  let payload: Uint8Array | undefined;
-  for (const keyBytes of verifiers) {
-    if (remaining.size === 0) break; // all signatures verified: later verifiers are not even parsed
-    let v: ClientVerifier;
+  // Every verifier parsed and de-duplicated before any signature is verified (≤ MAX_DSSE_VERIFIERS).
+  const verifiers = verifierList.map((keyBytes) => {
     try {
-      v = parseClientVerifier(keyBytes);
+      return parseClientVerifier(keyBytes);
     } catch (e) {
       throw withContext(e, 'could not parse public key as x509');
     }
-    try {
-      const { accepted, body } = verifyAndDecode(env, v.key, undefined);
-      payload = body;
-      remaining.delete(accepted.sig);
-      verifierBySig.set(accepted.sig, v);
-    } catch (e) {
-      if (e instanceof EnvelopeError) throw rejected(`could not verify envelope: ${e.message}`, e);
-      throw e;
+  });
+  refuseDuplicateVerifiers(
+    verifiers.map((v) => v.canonicalPemBytes),
+    (i) => `verifiers[${i}]`,
+  );
+
+  // verifyEnvelope
+  const verifierBySig = new Map<string, ClientVerifier>();
+  let payload: Uint8Array;
+  try {
+    const prepared = prepareEnvelope(env);
+    payload = prepared.body;
+    const matcher = new SignatureMatcher(prepared);
+    for (const v of verifiers) {
+      if (matcher.unmatched === 0) break; // all signatures verified: later verifiers are not tried
+      verifierBySig.set((prepared.signatures[matcher.match(v.key)] as PreparedSignature).sig, v);
     }
+    if (matcher.unmatched > 0) throw rejected('all signatures must have a key that verifies it');
+  } catch (e) {
+    if (e instanceof EnvelopeError) throw rejected(`could not verify envelope: ${e.message}`, e);
+    throw e;
   }
-  if (remaining.size > 0 || payload === undefined) throw rejected('all signatures must have a key that verifies it');
 
   // Go sort.Strings: byte order; the strings are base64 text, so UTF-16 order is the same.
   const sorted = [...verifierBySig.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

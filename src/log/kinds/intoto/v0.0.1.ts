@@ -10,6 +10,8 @@
  *                 skipped (the wrapper sets the verifier's public key, so go-securesystemslib derives
  *                 that ID); every signature must base64-decode; the payload must decode as standard
  *                 base64; payloadType, payload and signatures must be non-empty.
+ * Budget:         at most MAX_DSSE_SIGNATURES (10) signatures, no two identical, each
+ *                 ≤ MAX_SIGNATURE_BYTES — checked (400) before any signature is verified.
  * Stores:         {"content":{"hash":{"algorithm":"sha256","value": hex sha256(envelope string)},
  *                             "payloadHash":{"algorithm":"sha256","value": hex sha256(payload)}},
  *                  "publicKey": b64 canonical PEM}
@@ -21,7 +23,16 @@ import { parseClientVerifier, sshSha256Fingerprint, type ClientVerifier } from '
 import { Base64Error, decodeBase64Go } from '../../../encoding/base64.ts';
 import { buildEntry, b64, decodeField, isObject, malformed, rejected, sha256Hex, withContext, type CanonicalEntry, type KindVersion } from '../common.ts';
 import { validateSpec } from '../schema.ts';
-import { EnvelopeError, IN_TOTO_PAYLOAD_TYPE, intotoSubjectKeys, parseEnvelopeJson, slsa02MaterialKeys, verifyAndDecode, type DsseEnvelope } from '../dsse-envelope.ts';
+import {
+  EnvelopeError,
+  IN_TOTO_PAYLOAD_TYPE,
+  intotoSubjectKeys,
+  parseEnvelopeJson,
+  prepareEnvelope,
+  SignatureMatcher,
+  slsa02MaterialKeys,
+  type DsseEnvelope,
+} from '../dsse-envelope.ts';
 import schema from './intoto_v0_0_1_schema.json' with { type: 'json' };
 
 const KIND = 'intoto';
@@ -51,7 +62,8 @@ function decode(spec: unknown): CanonicalEntry {
     throw e;
   }
   try {
-    verifyAndDecode(env, verifier.key, sshSha256Fingerprint(verifier.key));
+    // One key: at most MAX_DSSE_SIGNATURES verifications (checked in prepareEnvelope, before any).
+    new SignatureMatcher(prepareEnvelope(env)).match(verifier.key, sshSha256Fingerprint(verifier.key));
   } catch (e) {
     if (e instanceof EnvelopeError) throw rejected(e.message, e);
     throw e;

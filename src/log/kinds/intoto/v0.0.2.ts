@@ -10,9 +10,13 @@
  *                              "hash": {"algorithm":"sha256","value": "..."}}}
  *   Quirk kept for compatibility (rekor #1139; the fix #1150 was reverted in #1158 because it changes
  *   the canonical form): `payload` and `sig` are base64 of the DSSE base64 strings — double-encoded.
- * Verifies:       every `publicKey` parses and verifies some signature (the first, in envelope order,
- *                 that it verifies; key IDs ignored; SHA-256 verifiers as for dsse), and every signature
- *                 is verified by some key. No chain check; keys are not re-canonicalised.
+ * Budget:         at most MAX_DSSE_SIGNATURES (10) signatures, so as many keys; no two keys with the
+ *                 same canonical form, no two identical signatures, each ≤ MAX_SIGNATURE_BYTES — all
+ *                 checked (400) before any signature is verified.
+ * Verifies:       every `publicKey` parses and verifies some signature (the first not yet matched, in
+ *                 envelope order, that it verifies; key IDs ignored; SHA-256 verifiers as for dsse),
+ *                 and every signature is verified by some key. No chain check; keys are not
+ *                 re-canonicalised.
  * Stores:         {"content":{"envelope":{"payloadType", "signatures":[{"keyid" (omitted when empty),
  *                 "publicKey": b64 of the PEM bytes as sent, "sig": b64 of the DSSE signature text}]},
  *                 "hash": as sent (not recomputed: the server cannot know the client's envelope bytes),
@@ -27,7 +31,17 @@ import { parseClientVerifier, type ClientVerifier } from '../../../crypto/public
 import { Base64Error, decodeBase64Go } from '../../../encoding/base64.ts';
 import { buildEntry, b64, decodeField, goString, isObject, malformed, rejected, sha256Hex, withContext, type CanonicalEntry, type KindVersion } from '../common.ts';
 import { validateSpec } from '../schema.ts';
-import { EnvelopeError, IN_TOTO_PAYLOAD_TYPE, intotoSubjectKeys, slsa02MaterialKeys, verifyAndDecode, type DsseEnvelope } from '../dsse-envelope.ts';
+import {
+  checkCount,
+  EnvelopeError,
+  IN_TOTO_PAYLOAD_TYPE,
+  intotoSubjectKeys,
+  prepareEnvelope,
+  refuseDuplicateVerifiers,
+  SignatureMatcher,
+  slsa02MaterialKeys,
+  type DsseEnvelope,
+} from '../dsse-envelope.ts';
 import schema from './intoto_v0_0_2_schema.json' with { type: 'json' };
 
 const KIND = 'intoto';
@@ -49,6 +63,7 @@ function decode(spec: unknown): CanonicalEntry {
     const e = spec.content.envelope;
     if (typeof e.payload === 'string' && e.payload !== '') payload = decodeField(e.payload, 'payload');
     if (Array.isArray(e.signatures)) {
+      checkCount('signatures', e.signatures.length);
       for (const item of e.signatures) {
         if (!isObject(item)) continue;
         sigs.push({
@@ -72,25 +87,27 @@ function decode(spec: unknown): CanonicalEntry {
     signatures: sigs.map((x) => ({ keyid: x.keyid, sig: latin1(x.sig as Uint8Array) })),
   };
 
-  // verifyEnvelope: every key must verify a signature, every signature must be verified.
-  const remaining = new Set(env.signatures.map((x) => x.sig));
-  const verifiers: ClientVerifier[] = [];
-  for (const x of sigs) {
-    let v: ClientVerifier;
+  // verifyEnvelope: every key must verify a signature, every signature must be verified. Every key is
+  // parsed and de-duplicated before any signature is verified (one key per signature, ≤ MAX_DSSE_SIGNATURES).
+  const verifiers: ClientVerifier[] = sigs.map((x) => {
     try {
-      v = parseClientVerifier(x.publicKey as Uint8Array);
+      return parseClientVerifier(x.publicKey as Uint8Array);
     } catch (e) {
       throw withContext(e, 'could not parse public key as x509');
     }
-    verifiers.push(v);
-    try {
-      remaining.delete(verifyAndDecode(env, v.key, undefined).accepted.sig);
-    } catch (e) {
-      if (e instanceof EnvelopeError) throw rejected(`could not verify envelope: ${e.message}`, e);
-      throw e;
-    }
+  });
+  refuseDuplicateVerifiers(
+    verifiers.map((v) => v.canonicalPemBytes),
+    (i) => `signatures[${i}].publicKey`,
+  );
+  try {
+    const matcher = new SignatureMatcher(prepareEnvelope(env));
+    for (const v of verifiers) matcher.match(v.key);
+    if (matcher.unmatched > 0) throw rejected('all signatures must have a key that verifies it');
+  } catch (e) {
+    if (e instanceof EnvelopeError) throw rejected(`could not verify envelope: ${e.message}`, e);
+    throw e;
   }
-  if (remaining.size > 0) throw rejected('all signatures must have a key that verifies it');
 
   let decodedPayload: Uint8Array;
   try {
