@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { parseClientVerifier } from '../../crypto/public-key.ts';
 import { decodeBase64Go } from '../../encoding/base64.ts';
 import { ProvenantError } from '../../errors.ts';
-import { type AlgorithmPolicy, decodeProposedEntry } from '../../log/kinds/index.ts';
+import type { AlgorithmPolicy } from '../../log/kinds/index.ts';
 import { VerifierPool } from '../../log/kinds/verifier-pool.ts';
 import type { TransparencyLog } from '../../log/log.ts';
 import type { StoredEntry } from '../../log/store.ts';
@@ -68,14 +68,27 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export interface EntryRouteOptions {
   policy: AlgorithmPolicy;
-  /** Verifier threads for POST /api/v1/log/entries (0: verify on the event loop). */
+  /**
+   * Verifier threads decoding the proposed entries of POST /api/v1/log/entries and
+   * /api/v1/log/entries/retrieve. 0: decode on the event loop (tests only).
+   */
   verifyWorkers: number;
+  /** Per-entry verification deadline, ms (default DEFAULT_JOB_DEADLINE_MS); beyond → 503. */
+  verifyDeadlineMs?: number;
+  /** Entries that may wait for a verifier thread (default DEFAULT_MAX_QUEUED_JOBS); beyond → 503. */
+  verifyMaxQueued?: number;
   /** Body limit of POST /api/v1/log/entries (413 beyond). */
   maxEntryBodyBytes: number;
 }
 
 export function registerEntryRoutes(app: FastifyInstance, s: Services, opts: EntryRouteOptions): void {
-  const pool = new VerifierPool(opts.verifyWorkers, opts.policy);
+  const pool = new VerifierPool({
+    size: opts.verifyWorkers,
+    policy: opts.policy,
+    jobDeadlineMs: opts.verifyDeadlineMs,
+    maxQueuedJobs: opts.verifyMaxQueued,
+    onWorkerFault: (what, detail) => app.log.warn({ what, detail }, 'entry verifier worker replaced'),
+  });
   app.addHook('onClose', () => pool.close());
   // Encapsulated: this route takes the raw JSON bytes; parsing and verification happen on a verifier thread.
   void app.register(async (scope) => {
@@ -142,10 +155,13 @@ export function registerEntryRoutes(app: FastifyInstance, s: Services, opts: Ent
       const h = leafHashOf(log, u, 'entryUUIDs');
       if (h) hashes.push(h);
     }
-    // Proposed entries are canonicalised (and so re-verified) and looked up by leaf hash.
-    for (const pe of (q.entries as unknown[] | undefined) ?? []) {
-      const c = decodeProposedEntry(pe, { policy: opts.policy });
-      hashes.push(createHash('sha256').update(Buffer.from([0])).update(c.body).digest());
+    // Proposed entries are canonicalised — and so re-verified, as Rekor's SearchLogQuery does — and
+    // looked up by leaf hash. Attacker-supplied: decoded on the verifier threads like a create, never
+    // here; the first failure in request order answers, as a sequential decode would.
+    const decoded = await Promise.allSettled(((q.entries as unknown[] | undefined) ?? []).map((pe, i) => pool.decode(entryJson(pe, i))));
+    for (const d of decoded) {
+      if (d.status === 'rejected') throw d.reason;
+      hashes.push(createHash('sha256').update(Buffer.from([0])).update(d.value.body).digest());
     }
     const indexes: bigint[] = [];
     for (const i of (q.logIndexes as unknown[] | undefined) ?? []) {
@@ -177,6 +193,17 @@ export function registerEntryRoutes(app: FastifyInstance, s: Services, opts: Ent
     entries.sort((a, b) => (a.leafIndex < b.leafIndex ? -1 : 1));
     return reply.send(entries.map((e) => entryUUID(log.treeId, e.leafHash)));
   });
+}
+
+/** One `entries` item back to JSON bytes for a verifier thread (the body was parsed by fastify). */
+function entryJson(pe: unknown, i: number): Uint8Array {
+  try {
+    return Buffer.from(JSON.stringify(pe) ?? 'null', 'utf8');
+  } catch (e) {
+    // Only a nesting too deep for JSON.stringify's recursion gets here.
+    if (e instanceof RangeError) throw new ProvenantError('invalid_argument', `entries[${i}] is nested too deeply`);
+    throw e;
+  }
 }
 
 const HASH_RE = /^(?:(sha512:)?[0-9a-fA-F]{128}|(sha384:)?[0-9a-fA-F]{96}|(sha256:)?[0-9a-fA-F]{64}|(sha1:)?[0-9a-fA-F]{40})$/;
