@@ -128,13 +128,21 @@ export function checkCount(what: 'signatures' | 'verifiers', n: number): void {
  * `label(i)` names the i-th verifier in the message.
  */
 export function refuseDuplicateVerifiers(canonical: readonly Uint8Array[], label: (i: number) => string): void {
+  const d = firstRepeat(canonical);
+  if (d !== undefined) throw malformed(`duplicate verifier: ${label(d.index)} is the same key as ${label(d.first)}`);
+}
+
+/** The first item whose bytes equal an earlier item's, with that earlier index. Linear. */
+function firstRepeat(items: readonly Uint8Array[]): { index: number; first: number } | undefined {
   const seen = new Map<string, number>();
-  canonical.forEach((bytes, i) => {
-    const k = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  for (let index = 0; index < items.length; index++) {
+    const b = items[index] as Uint8Array;
+    const k = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
     const first = seen.get(k);
-    if (first !== undefined) throw malformed(`duplicate verifier: ${label(i)} is the same key as ${label(first)}`);
-    seen.set(k, i);
-  });
+    if (first !== undefined) return { index, first };
+    seen.set(k, index);
+  }
+  return undefined;
 }
 
 /** ASN.1 DER ECDSA-Sig-Value of the largest (r, s) for each curve; IEEE P1363 (2 × scalar) is shorter. */
@@ -177,16 +185,13 @@ export function prepareEnvelope(env: DsseEnvelope): PreparedEnvelope {
   if (env.signatures.length === 0) throw new EnvelopeError('no signature found');
   checkCount('signatures', env.signatures.length);
   const body = dsseB64Decode(env.payload);
-  const seen = new Map<string, number>();
   const signatures = env.signatures.map((s, i) => {
     const bytes = dsseB64Decode(s.sig);
     if (bytes.length > MAX_SIGNATURE_BYTES) throw malformed(`signatures[${i}] is ${bytes.length} bytes, max allowed: ${MAX_SIGNATURE_BYTES}`);
-    const k = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-    const first = seen.get(k);
-    if (first !== undefined) throw malformed(`duplicate signature: signatures[${i}] is the same as signatures[${first}]`);
-    seen.set(k, i);
     return { keyid: s.keyid, sig: s.sig, bytes };
   });
+  const d = firstRepeat(signatures.map((s) => s.bytes));
+  if (d !== undefined) throw malformed(`duplicate signature: signatures[${d.index}] is the same as signatures[${d.first}]`);
   return { body, pae: pae(env.payloadType, body), signatures };
 }
 
