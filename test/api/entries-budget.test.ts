@@ -7,8 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { installErrorHandler } from '../../src/api/errors.ts';
+import { registerEntryRoutes } from '../../src/api/routes/entries.ts';
 import { buildServer, type Services } from '../../src/api/server.ts';
+import { REKOR_DEFAULT_ALGORITHM_POLICY } from '../../src/crypto/verify.ts';
 import { pae } from '../../src/log/kinds/dsse-envelope.ts';
 import { openTestLog, type TestLog } from '../helpers/log.ts';
 import { b64, signMessage, testKey } from '../kinds/helpers.ts';
@@ -127,6 +130,26 @@ describe('bounded verification work per entry, over HTTP', () => {
       assert.equal(ok.status, 201, JSON.stringify(ok.body));
     });
   }
+
+  it('verifier queue full → 503 {code, message} with Retry-After', async () => {
+    const small = Fastify();
+    installErrorHandler(small);
+    registerEntryRoutes(small, s, { policy: REKOR_DEFAULT_ALGORITHM_POLICY, maxEntryBodyBytes: 64 * 1024, verifyWorkers: 1, verifyMaxQueued: 1 });
+    try {
+      // One worker, one waiting place. The worker starts on first use: the first entry waits for it
+      // in the only place, and the two sent with it find the queue full.
+      const rs = await Promise.all([validDsse(), validDsse(), validDsse()].map((e) => small.inject({ method: 'POST', url: '/api/v1/log/entries', payload: e })));
+      assert.deepEqual(
+        rs.map((r) => r.statusCode),
+        [201, 503, 503],
+      );
+      const full = rs[1]!;
+      assert.equal(full.headers['retry-after'], '1');
+      assert.deepEqual(full.json(), { code: 503, message: 'entry verification queue is full (1 waiting); retry later' });
+    } finally {
+      await small.close();
+    }
+  });
 
   it('retrieve still finds a valid proposed entry (decoded on the verifier thread)', async () => {
     const e = validDsse();

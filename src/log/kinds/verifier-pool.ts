@@ -70,11 +70,14 @@ export class VerifierPool {
   #closed = false;
 
   constructor(o: VerifierPoolOptions) {
-    if (!Number.isInteger(o.size) || o.size < 0) throw new RangeError(`verifier pool size must be an integer ≥ 0, got ${o.size}`);
-    this.size = o.size;
+    const int = (name: string, v: number, min: number) => {
+      if (!Number.isInteger(v) || v < min) throw new RangeError(`verifier pool ${name} must be an integer ≥ ${min}, got ${v}`);
+      return v;
+    };
+    this.size = int('size', o.size, 0);
     this.#policy = o.policy;
-    this.#deadlineMs = o.jobDeadlineMs ?? DEFAULT_JOB_DEADLINE_MS;
-    this.#maxQueued = o.maxQueuedJobs ?? DEFAULT_MAX_QUEUED_JOBS;
+    this.#deadlineMs = int('jobDeadlineMs', o.jobDeadlineMs ?? DEFAULT_JOB_DEADLINE_MS, 1);
+    this.#maxQueued = int('maxQueuedJobs', o.maxQueuedJobs ?? DEFAULT_MAX_QUEUED_JOBS, 0);
     this.#onFault = o.onWorkerFault ?? (() => undefined);
     this.#workerUrl = o.workerUrl ?? new URL('./worker-entry.mjs', import.meta.url);
   }
@@ -89,7 +92,8 @@ export class VerifierPool {
         return Promise.reject(e);
       }
     }
-    if (this.#queue.length >= this.#maxQueued) {
+    const idle = this.#slots.some((slot) => slot.ready && slot.job === undefined);
+    if (!idle && this.#queue.length >= this.#maxQueued) {
       return Promise.reject(unavailable(`entry verification queue is full (${this.#maxQueued} waiting); retry later`));
     }
     return new Promise<CanonicalEntry>((resolve, reject) => {
