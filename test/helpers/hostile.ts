@@ -253,31 +253,58 @@ export interface HostileExpectation {
 /**
  * Sends `req` as an attacker would and checks everything in the header comment. Collects every
  * problem and fails once with all of them, so a failing case says at once what is wrong.
+ *
+ * The machine running the suite is shared: a scheduling hiccup can delay one measurement, while a
+ * request that does unbounded work is slow every time. So a case whose only problem is a time bound
+ * missed by less than its own value again (answer < 2 s, /healthz < 500 ms) runs once more, and
+ * fails if any problem remains.
  */
 export async function expectHostile(h: HostileServer, req: HostileRequest, exp: HostileExpectation): Promise<Answer> {
+  let run = await attempt(h, req, exp);
+  if (run.problems.length > 0 && run.problems.every((p) => p.nearMiss)) {
+    const first = run.problems.map((p) => p.text).join('; ');
+    run = await attempt(h, req, exp);
+    for (const p of run.problems) p.text += ` (first attempt: ${first})`;
+  }
+  if (run.problems.length > 0) {
+    assert.fail(`${req.method ?? (req.body === undefined ? 'GET' : 'POST')} ${req.path.slice(0, 120)}:\n  - ${run.problems.map((p) => p.text).join('\n  - ')}`);
+  }
+  return run.answer;
+}
+
+interface Problem {
+  text: string;
+  /** A time bound missed by less than the bound itself: possibly the machine, not the server. */
+  nearMiss?: boolean;
+}
+
+async function attempt(h: HostileServer, req: HostileRequest, exp: HostileExpectation): Promise<{ answer: Answer; problems: Problem[] }> {
   const before = await h.snapshot();
   const health = h.probeHealth(HEALTH_PROBE_DELAY_MS);
   const a = await h.send(req);
   health.now();
   const hz = await health.result;
-  const problems: string[] = [];
+  const problems: Problem[] = [];
+  const add = (text: string) => problems.push({ text });
   const statuses = typeof exp.status === 'number' ? [exp.status] : exp.status;
-  if (!statuses.includes(a.status)) problems.push(`status ${a.status}${a.error ? ` (${a.error})` : ''}, expected ${statuses.join(' or ')}: ${a.text.slice(0, 200)}`);
+  if (!statuses.includes(a.status)) add(`status ${a.status}${a.error ? ` (${a.error})` : ''}, expected ${statuses.join(' or ')}: ${a.text.slice(0, 200)}`);
   if (exp.emptyBody) {
-    if (a.text !== '') problems.push(`expected an empty body: ${a.text.slice(0, 200)}`);
-  } else if (a.status >= 400 || a.status === 0) problems.push(...errorBodyProblems(a));
-  if (exp.message && !exp.message.test(String((a.json as { message?: unknown } | undefined)?.message))) problems.push(`message does not match ${exp.message}: ${a.text.slice(0, 200)}`);
-  if (a.ms > HOSTILE_ANSWER_MS) problems.push(`answered after ${Math.round(a.ms)} ms (bound ${HOSTILE_ANSWER_MS} ms)`);
-  if (hz.status !== 200 || hz.ms > HEALTH_ANSWER_MS) {
-    problems.push(`concurrent /healthz: status ${hz.status}${hz.error ? ` (${hz.error})` : ''} after ${Math.round(hz.ms)} ms (bound ${HEALTH_ANSWER_MS} ms)`);
+    if (a.text !== '') add(`expected an empty body: ${a.text.slice(0, 200)}`);
+  } else if (a.status >= 400 || a.status === 0) errorBodyProblems(a).forEach(add);
+  if (exp.message && !exp.message.test(String((a.json as { message?: unknown } | undefined)?.message))) add(`message does not match ${exp.message}: ${a.text.slice(0, 200)}`);
+  if (a.ms > HOSTILE_ANSWER_MS) {
+    problems.push({ text: `answered after ${Math.round(a.ms)} ms (bound ${HOSTILE_ANSWER_MS} ms)`, nearMiss: a.ms < 2 * HOSTILE_ANSWER_MS });
+  }
+  if (hz.status !== 200) add(`concurrent /healthz: status ${hz.status}${hz.error ? ` (${hz.error})` : ''}`);
+  else if (hz.ms > HEALTH_ANSWER_MS) {
+    problems.push({ text: `concurrent /healthz answered after ${Math.round(hz.ms)} ms (bound ${HEALTH_ANSWER_MS} ms)`, nearMiss: hz.ms < 2 * HEALTH_ANSWER_MS });
   }
   const after = await h.snapshot();
-  if (!isDeepStrictEqual(after, before)) problems.push(`something was written: before ${JSON.stringify(before)} after ${JSON.stringify(after)}`);
+  if (!isDeepStrictEqual(after, before)) add(`something was written: before ${JSON.stringify(before)} after ${JSON.stringify(after)}`);
   try {
     await h.submitValid();
   } catch (e) {
-    problems.push((e as Error).message);
+    add((e as Error).message);
   }
-  if (problems.length > 0) assert.fail(`${req.method ?? (req.body === undefined ? 'GET' : 'POST')} ${req.path.slice(0, 120)}:\n  - ${problems.join('\n  - ')}`);
-  return a;
+  return { answer: a, problems };
 }
