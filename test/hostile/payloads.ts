@@ -92,11 +92,11 @@ function nonMinimalLength(der: Buffer): Buffer {
 /**
  * Whitespace run that does not reach the end of the input: the quadratic backtracking of the PEM
  * trimming regex (issue 10, defect 3). The body limits allow up to 1 MiB (minutes today), which a
- * linear decoder answers at once; the cases use what fails today within seconds: 32 KiB blocks the
- * event loop ≈ 0.4–1 s (over the /healthz bound), 64 KiB ≈ 2–4 s (over the answer bound, for
- * the path that decodes on a worker thread).
+ * linear decoder answers at once; the cases use what fails today within seconds: 40 KiB blocks the
+ * event loop ≈ 0.6–1.5 s (over twice the /healthz bound), 64 KiB ≈ 2–4 s (over the answer bound,
+ * for the path that decodes on a worker thread).
  */
-export const PEM_WHITESPACE_RUN = 32 * 1024;
+export const PEM_WHITESPACE_RUN = 40 * 1024;
 export const PEM_WHITESPACE_RUN_WORKER = 64 * 1024;
 export const pemWhitespace = (run = PEM_WHITESPACE_RUN): string => `-----BEGIN PUBLIC KEY-----\n${' '.repeat(run)}x\n-----END PUBLIC KEY-----\n`;
 /** Whitespace between the body and a missing END line. */
@@ -115,8 +115,9 @@ export const pemOf = (label: string, der: Uint8Array): string => `-----BEGIN ${l
  * Exponential chain search (issue 10, defect 2): a leaf, `copies` copies of one self-signed
  * CA:TRUE intermediate that issued it, and an unrelated root. A depth-first search without
  * deduplication or a signature-check budget tries every ordering of the copies. 7 copies took
- * 3.3 s on P-256 (the review), 6 copies ≈ 0.5 s; each further copy multiplies by the copy count.
- * 8 copies (minutes today) fit the 10-certificate limit.
+ * 3.3 s on P-256 (the review), 6 copies ≈ 0.5–1.5 s (over twice the /healthz bound when it
+ * blocks the event loop); each further copy multiplies by the copy count. 8 copies (minutes today)
+ * fit the 10-certificate limit.
  */
 export const CHAIN_COPIES = 6;
 export const CHAIN_COPIES_WORKER = 7;
@@ -146,11 +147,11 @@ export function validDsse(payload: Buffer = randomBytes(16)): Record<string, unk
 /**
  * Unbounded verification work (issue 10, defect 1): `verifiers` copies of one verifier and
  * `junk` junk signatures before one valid signature cost verifiers × junk ECDSA verifications
- * (≈ 10 µs–0.1 ms each). ≈ 30 KB blocked the event loop for 3.6 s in the review. 20 × 300 blocks
- * it ≈ 0.5–1 s today; 40 × 500 keeps a worker ≈ 2–4 s.
+ * (≈ 50–100 µs each). ≈ 30 KB blocked the event loop for 3.6 s in the review. 30 × 400 blocks
+ * it ≈ 0.7–1.5 s today; 40 × 500 keeps a worker ≈ 2–4 s.
  */
-export const DSSE_VERIFIERS = 20;
-export const DSSE_JUNK = 300;
+export const DSSE_VERIFIERS = 30;
+export const DSSE_JUNK = 400;
 export const DSSE_VERIFIERS_WORKER = 40;
 export const DSSE_JUNK_WORKER = 500;
 export function dsseBudgetEntry(verifiers = DSSE_VERIFIERS, junk = DSSE_JUNK): Record<string, unknown> {
@@ -162,7 +163,7 @@ export function dsseBudgetEntry(verifiers = DSSE_VERIFIERS, junk = DSSE_JUNK): R
 }
 
 /** The same shape in intoto 0.0.2: `n` signature items each carrying the key; n² verifications. */
-export const INTOTO_ITEMS = 80;
+export const INTOTO_ITEMS = 110;
 export const INTOTO_ITEMS_WORKER = 150;
 export function intotoBudgetEntry(n = INTOTO_ITEMS): Record<string, unknown> {
   const k = DSSE_KEY();
