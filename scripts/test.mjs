@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const PG_DIRS = ['test/db', 'test/log', 'test/api', 'test/e2e', 'test/ca', 'test/ct'];
+const PG_DIRS = ['test/db', 'test/log', 'test/api', 'test/e2e', 'test/ca', 'test/ct', 'test/hostile'];
 const pgUrl = process.env.PROVENANT_TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const extra = process.argv.slice(2);
 

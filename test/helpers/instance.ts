@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { buildServer, type Services } from '../../src/api/server.ts';
+import { buildServer, type ServerOptions, type Services } from '../../src/api/server.ts';
 import { attachServices, type Instance, startInstance } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { dropSchema, newSchemaName, PG_URL } from './db.ts';
@@ -18,11 +18,12 @@ export interface LiveInstance {
   stop(): Promise<void>;
 }
 
-export async function startLive(env: Record<string, string> = {}): Promise<LiveInstance> {
+/** `server`: options for buildServer (default: its defaults, e.g. verification on the event loop). */
+export async function startLive(env: Record<string, string> = {}, server: ServerOptions = {}): Promise<LiveInstance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'provenant-test-'));
   const schema = PG_URL ? newSchemaName('e2e') : undefined;
   const services: Services = { notReady: 'starting' };
-  const app = buildServer(services);
+  const app = buildServer(services, server);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
   const config = loadConfig({ DATA_DIR: dataDir, PORT: String(port), ...(PG_URL ? { DATABASE_URL: PG_URL } : {}), LOG_LEVEL: 'silent', ...env });
