@@ -19,7 +19,7 @@ export const systemClock: Clock = { now: () => new Date() };
 export class MonotonicSeconds {
   #floor = -Infinity;
 
-  /** `what` names the signer in messages ("TSA", "the log"); `signed` what carries the time ("a timestamp", "an entry"). */
+  /** For messages: `what` names the signer ("TSA"), `signed` what carries the time ("a timestamp for"). */
   constructor(
     private readonly clock: Clock,
     private readonly what: string,
@@ -52,7 +52,7 @@ export class MonotonicSeconds {
     if (second < this.#floor) {
       throw new ProvenantError(
         'refuse_to_sign',
-        `${this.what}: the clock went backwards (it reads ${new Date(second * 1000).toISOString()}, but ${this.signed} for ${new Date(this.#floor * 1000).toISOString()} was already signed); refusing to sign`,
+        `${this.what}: the clock went backwards (it reads ${new Date(second * 1000).toISOString()}, but ${this.signed} ${new Date(this.#floor * 1000).toISOString()} was already signed); refusing to sign`,
       );
     }
     return second;

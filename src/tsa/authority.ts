@@ -82,7 +82,7 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
 
   // Newest genTime issued (its floor), in whole seconds since the epoch. Invariant: no token with a
   // smaller genTime is issued after one with this genTime.
-  const genTimes = new MonotonicSeconds(clock, 'TSA', 'a timestamp');
+  const genTimes = new MonotonicSeconds(clock, 'TSA', 'a timestamp for');
   let loaded: Promise<void> | undefined = store === undefined ? Promise.resolve() : undefined;
   let loadDone = store === undefined;
   // The latest save; every token waits for the save covering its own second (or a later one).
