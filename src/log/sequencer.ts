@@ -164,9 +164,10 @@ export class Sequencer {
     try {
       if (this.#stale) await this.#reload();
       // Optimistic first: no dedupe query, the unique index on leaf hashes catches duplicates
-      // (rare: client retries), and the batch is then redone with an explicit dedupe.
+      // (rare: client retries), and the batch is then redone with an explicit dedupe. So is a batch
+      // refused for its time: duplicates need none.
       let out = await this.#commit(batch, false).catch((e: unknown) => {
-        if (e instanceof DuplicateLeafError) return this.#commit(batch, true);
+        if (e instanceof DuplicateLeafError || (e instanceof RefuseToSign && e.condition === 'clock')) return this.#commit(batch, true);
         throw e;
       });
       if (out === STALE) {
