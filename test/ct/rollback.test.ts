@@ -30,7 +30,7 @@ describe('the CT log over storage rolled back while running', () => {
       for (let i = 3; i < 5; i++) await ct.logIssuedPrecertificate(precert(i));
       const sth5 = ct.getSth();
       assert.equal(sth5.treeSize, 5n);
-      const saved = await rollBack(t.db, t.log, 3n);
+      const saved = await rollBack(t.db.database, t.log, 3n);
       assert.deepEqual((await t.store.head(t.log.treeId)).root, sth3.rootHash);
 
       await assert.rejects(ct.logIssuedPrecertificate(precert(5)), refuses);
@@ -42,7 +42,7 @@ describe('the CT log over storage rolled back while running', () => {
       await assert.rejects(ct.getEntries(0n, 4n), (e: unknown) => e instanceof ProvenantError && e.code === 'unavailable');
       assert.equal((await ct.getEntries(0n, 2n)).length, 3);
 
-      await restore(t.db, t.log, saved);
+      await restore(t.db.database, t.log, saved);
       await ct.logIssuedPrecertificate(precert(5));
       const sth6 = ct.getSth();
       assert.equal(sth6.treeSize, 6n);

@@ -1,6 +1,6 @@
 /** Rolling a stored tree back behind a running log's back (a restore, a failover), and undoing it. */
 import type { TransparencyLog } from '../../src/log/log.ts';
-import type { TestDb } from './db.ts';
+import type { Database } from '../../src/db/connect.ts';
 
 export type Saved = { entries: unknown[]; index: unknown[]; tiles: unknown[]; checkpoints: unknown[]; head: unknown };
 
@@ -9,9 +9,9 @@ export type Saved = { entries: unknown[]; index: unknown[]; tiles: unknown[]; ch
  * would: entries, index rows, tiles and checkpoints newer than `size` disappear and the head goes
  * back. Returns what was removed, to put it back later ("the replica caught up").
  */
-export async function rollBack(db: TestDb, log: TransparencyLog, size: bigint): Promise<Saved> {
+export async function rollBack(database: Database, log: TransparencyLog, size: bigint): Promise<Saved> {
   const root = await log.rootAt(size);
-  const d = db.database.db;
+  const d = database.db;
   const tree = log.treeId;
   const saved: Saved = {
     entries: await d.selectFrom('entries').selectAll().where('tree_id', '=', tree).where('leaf_index', '>=', size).execute(),
@@ -32,8 +32,8 @@ export async function rollBack(db: TestDb, log: TransparencyLog, size: bigint): 
   return saved;
 }
 
-export async function restore(db: TestDb, log: TransparencyLog, saved: Saved): Promise<void> {
-  const d = db.database.db;
+export async function restore(database: Database, log: TransparencyLog, saved: Saved): Promise<void> {
+  const d = database.db;
   const put = async (table: 'entries' | 'entry_index' | 'tiles' | 'checkpoints', rows: unknown[]) => {
     if (rows.length > 0) await d.insertInto(table).values(rows as never).execute();
   };

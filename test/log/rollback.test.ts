@@ -42,7 +42,7 @@ describe('storage rolled back under a running log', () => {
       const recorded = readRecord(path);
       assert.deepEqual(recorded, { size: '600', root: hex(good.root) });
 
-      const saved = await rollBack(t.db, t.log, 400n); // a size signed before (batches of 200)
+      const saved = await rollBack(t.db.database, t.log, 400n); // a size signed before (batches of 200)
       for (let i = 0; i < 3; i++) {
         await assert.rejects(t.log.append({ body: body('b', i) }), (e: unknown) => refuses(e) && /behind/.test((e as Error).message));
       }
@@ -66,7 +66,7 @@ describe('storage rolled back under a running log', () => {
       assert.ok(verifyConsistency(400n, 600n, await t.log.consistencyProof(400n, 600n), await t.log.rootAt(400n), good.root));
 
       // The replica catches up (or the newer backup is restored): signing resumes where it was.
-      await restore(t.db, t.log, saved);
+      await restore(t.db.database, t.log, saved);
       const r = await t.log.append({ body: body('d', 0) });
       assert.equal(r.leafIndex, 600n);
       assert.equal(r.checkpoint.size, 601n);
@@ -84,7 +84,7 @@ describe('storage rolled back under a running log', () => {
     try {
       await Promise.all(Array.from({ length: 300 }, (_, i) => t.log.append({ body: body('a', i) })));
       const good = t.log.checkpoint;
-      await rollBack(t.db, t.log, 100n);
+      await rollBack(t.db.database, t.log, 100n);
       // Another writer (same key, no record) appends different entries past 300.
       const other = await t.reopen({ guard: undefined });
       await Promise.all(Array.from({ length: 250 }, (_, i) => other.append({ body: body('x', i) })));
@@ -104,7 +104,7 @@ describe('storage rolled back under a running log', () => {
     try {
       await Promise.all(Array.from({ length: 20 }, (_, i) => t.log.append({ body: body('a', i) })));
       const good = t.log.checkpoint;
-      await rollBack(t.db, t.log, 10n);
+      await rollBack(t.db.database, t.log, 10n);
       const other = await t.reopen();
       await Promise.all(Array.from({ length: 10 }, (_, i) => other.append({ body: body('y', i) })));
       assert.equal(other.size, 20n);
