@@ -3,22 +3,19 @@
  * what was signed; get-sth keeps serving the last good signed tree head. PGlite and Postgres.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createCertificateTransparencyLog } from '../../src/ct/log.ts';
 import { ProvenantError } from '../../src/errors.ts';
 import { SignedStateGuard } from '../../src/log/signed-state.ts';
 import { caMaterial, ctSigner } from '../ca/helpers.ts';
 import { openTestLog } from '../helpers/log.ts';
-import { restore, rollBack } from '../helpers/rollback.ts';
+import { readRecord, recordPath, restore, rollBack } from '../helpers/rollback.ts';
 
 const refuses = (e: unknown) => e instanceof ProvenantError && e.code === 'refuse_to_sign';
 
 describe('the CT log over storage rolled back while running', () => {
   it('refuses SCTs (503), keeps the last STH, answers missing entries 503, and resumes when storage catches up', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'ct-rollback-')), 'signed-state-ct.json');
+    const path = recordPath('signed-state-ct.json');
     const clock = { now: () => new Date() };
     const t = await openTestLog({ purpose: 'ct', name: '127.0.0.1/ct', signer: ctSigner(), signSets: false, clock, guard: new SignedStateGuard(path) });
     const ct = createCertificateTransparencyLog({ log: t.log, clock, chain: caMaterial().chain });
@@ -37,7 +34,7 @@ describe('the CT log over storage rolled back while running', () => {
       await assert.rejects(ct.logIssuedPrecertificate(precert(6)), refuses);
       assert.equal(ct.getSth(), sth5, 'the last good STH is served: same size, same root, same signature');
       assert.equal(ct.size, 5n);
-      assert.equal(JSON.parse(readFileSync(path, 'utf8')).size, '5', 'the record did not move backwards');
+      assert.equal(readRecord(path).size, '5', 'the record did not move backwards');
       // Entries the STH covers but storage lost: 503, not a 500.
       await assert.rejects(ct.getEntries(0n, 4n), (e: unknown) => e instanceof ProvenantError && e.code === 'unavailable');
       assert.equal((await ct.getEntries(0n, 2n)).length, 3);

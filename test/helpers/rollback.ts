@@ -1,4 +1,7 @@
 /** Rolling a stored tree back behind a running log's back (a restore, a failover), and undoing it. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TransparencyLog } from '../../src/log/log.ts';
 import type { Database } from '../../src/db/connect.ts';
 
@@ -44,3 +47,7 @@ export async function restore(database: Database, log: TransparencyLog, saved: S
   const h = saved.head as { size: bigint; root: Uint8Array };
   await d.updateTable('log_head').set({ size: h.size, root: h.root }).where('tree_id', '=', log.treeId).execute();
 }
+
+/** A fresh path for a signed-state record, and what the record holds. */
+export const recordPath = (name = 'signed-state.json') => join(mkdtempSync(join(tmpdir(), 'signed-state-')), name);
+export const readRecord = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as { size: string; root: string };

@@ -5,22 +5,17 @@
  * Runs on PGlite and, with DATABASE_URL, on real Postgres.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ProvenantError } from '../../src/errors.ts';
 import { SignedStateGuard } from '../../src/log/signed-state.ts';
 import { verifyConsistency, verifyInclusion, hashLeaf } from '../../src/merkle/index.ts';
 import { fixedClock, openTestLog } from '../helpers/log.ts';
-import { restore, rollBack } from '../helpers/rollback.ts';
+import { readRecord, recordPath, restore, rollBack } from '../helpers/rollback.ts';
 
 const refuses = (e: unknown) => e instanceof ProvenantError && e.code === 'refuse_to_sign';
 const body = (s: string, i: number) => Buffer.from(`{"${s}":${i}}`);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-const recordPath = () => join(mkdtempSync(join(tmpdir(), 'rollback-')), 'signed-state.json');
-const readRecord = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as { size: string; root: string };
 
 describe('storage rolled back under a running log', () => {
   it('refuses to sign, keeps serving the last good checkpoint and record, logs once, and resumes when storage catches up', async () => {

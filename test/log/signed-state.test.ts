@@ -4,17 +4,14 @@
  * operator re-seeds it.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ProvenantError } from '../../src/errors.ts';
 import { SignedStateGuard } from '../../src/log/signed-state.ts';
 import { openTestLog } from '../helpers/log.ts';
+import { readRecord, recordPath } from '../helpers/rollback.ts';
 
 const refuses = (e: unknown) => e instanceof ProvenantError && e.code === 'refuse_to_sign';
-const recordPath = () => join(mkdtempSync(join(tmpdir(), 'guard-')), 'signed-state.json');
-const readRecord = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as { size: string; root: string };
 const root = (b: number) => new Uint8Array(32).fill(b);
 
 describe('the signed-state record', () => {
