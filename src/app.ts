@@ -183,8 +183,10 @@ export async function startInstance(config: Config, logger: Logger, o: StartOpti
       },
     };
   } catch (e) {
-    for (const l of opened) await l.close().catch(() => undefined);
-    await database.close().catch(() => undefined);
+    // The start-up error is the one to report; failures while closing are logged beside it.
+    const closing = (err: unknown) => logger.error({ err }, 'closing after a failed start');
+    for (const l of opened) await l.close().catch(closing);
+    await database.close().catch(closing);
     throw e;
   }
 }

@@ -175,6 +175,9 @@ export async function withPgWriter<T>(pool: pg.Pool, treeId: TreeId, fn: (tx: Wr
       await client.query('COMMIT');
       return out;
     } catch (e) {
+      // The caller must see the error that caused the rollback. ROLLBACK itself fails only on a
+      // connection that is already broken: that client is discarded below (every failure discards
+      // it), and its connection error is logged by the listener in connect.ts.
       await client.query('ROLLBACK').catch(() => {
         broken = true;
       });
