@@ -15,7 +15,7 @@ import { logStoreFor } from './db/log-store.ts';
 import { packChain, registerCurrent } from './db/trust-material.ts';
 import { genTimeStore } from './db/tsa-state.ts';
 import { type LogOptions, TransparencyLog } from './log/log.ts';
-import { SignedStateGuard } from './log/signed-state.ts';
+import { RESEED_SIGNED_STATE_ENV, SignedStateGuard } from './log/signed-state.ts';
 import { type Clock, systemClock } from './log/types.ts';
 import { createDevOidcIssuer, type DevOidcIssuer, loadOrCreateDevOidcKey } from './trust/dev-oidc.ts';
 import { TrustService } from './trust/service.ts';
@@ -51,6 +51,8 @@ export interface StartOptions {
   inMemory?: boolean;
   /** OIDC discovery/JWKS fetch (tests inject a fault or a local issuer). */
   fetch?: typeof fetch;
+  /** The override PROVENANT_RESEED_SIGNED_STATE=1: re-seed the signed-state records from storage. */
+  reseedSignedState?: boolean;
 }
 
 export async function startInstance(config: Config, logger: Logger, o: StartOptions = {}): Promise<Instance> {
@@ -58,6 +60,7 @@ export async function startInstance(config: Config, logger: Logger, o: StartOpti
     url: config.databaseUrl,
     dataDir: o.inMemory ? undefined : join(config.dataDir, 'pglite'),
     schema: o.schema,
+    logger,
   }).catch((e: Error) => {
     throw new Error(`cannot open the database (${config.databaseUrl ? 'DATABASE_URL' : 'embedded PGlite'}): ${e.message}`, { cause: e });
   });
@@ -75,7 +78,17 @@ export async function startInstance(config: Config, logger: Logger, o: StartOpti
       maxPending: Math.max(100_000, config.batchMaxSize * 8),
       tileCacheSize: config.tileCacheSize,
     };
-    const guard = (what: string) => (o.inMemory ? undefined : new SignedStateGuard(join(config.dataDir, `signed-state-${what}${o.schema ? `-${o.schema}` : ''}.json`)));
+    const guard = (what: string) => {
+      if (o.inMemory) return undefined;
+      const path = join(config.dataDir, `signed-state-${what}${o.schema ? `-${o.schema}` : ''}.json`);
+      if (o.reseedSignedState) logger.warn({ path }, `${RESEED_SIGNED_STATE_ENV} is set: re-seeding the signed-state record from the newest checkpoint in storage; unset it after this start`);
+      return new SignedStateGuard(path, { reseed: o.reseedSignedState === true });
+    };
+    // Refusing to sign is an outage that needs an operator: logged loudly, once per condition.
+    const refusal = (what: string) => ({
+      onRefusal: (err: Error) => logger.error({ err }, `REFUSING TO SIGN the ${what}: ${err.message}`),
+      onResume: () => logger.warn(`signing the ${what} again`),
+    });
     const keyLine = (k: ReturnType<typeof loadOrCreateSigner>, what: string) =>
       k.generated ? logger.warn({ path: k.path }, `generated a new dev ${what} (ECDSA P-256) at ${k.path}`) : logger.info({ path: k.path }, `loaded ${what}`);
 
@@ -91,6 +104,7 @@ export async function startInstance(config: Config, logger: Logger, o: StartOpti
       signSets: true,
       options,
       guard: guard('rekor'),
+      ...refusal('log'),
       onError: (err) => logger.error({ err }, 'sequencer batch failed'),
       onBatch: (entries, ms) => logger.debug({ entries, ms: Math.round(ms * 10) / 10 }, 'batch committed'),
     });
@@ -110,6 +124,7 @@ export async function startInstance(config: Config, logger: Logger, o: StartOpti
       signSets: false,
       options,
       guard: guard('ct'),
+      ...refusal('CT log'),
       onError: (err) => logger.error({ err }, 'CT sequencer batch failed'),
     });
     opened.push(ctLog);
@@ -168,8 +183,10 @@ export async function startInstance(config: Config, logger: Logger, o: StartOpti
       },
     };
   } catch (e) {
-    for (const l of opened) await l.close().catch(() => undefined);
-    await database.close().catch(() => undefined);
+    // The start-up error is the one to report; failures while closing are logged beside it.
+    const closing = (err: unknown) => logger.error({ err }, 'closing after a failed start');
+    for (const l of opened) await l.close().catch(closing);
+    await database.close().catch(closing);
     throw e;
   }
 }

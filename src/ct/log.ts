@@ -15,6 +15,7 @@ import { Certificate, Extensions } from '@peculiar/asn1-x509';
 import type { Signer } from '../crypto/signer.ts';
 import { ProvenantError } from '../errors.ts';
 import type { TransparencyLog } from '../log/log.ts';
+import { assertNotBehind } from '../log/sign-guard.ts';
 import type { Clock } from '../log/types.ts';
 import type { ParsedCertificate } from '../x509/certificate.ts';
 import {
@@ -180,11 +181,20 @@ export class CertificateTransparencyLog {
     return { leaf: new Uint8Array(leaf), asn1 };
   }
 
-  /** The signed tree head for the committed size, signed once per size (get-sth). */
+  /**
+   * The signed tree head for the served checkpoint, signed once per size (get-sth). The heads it
+   * signs are the log's checkpoints, each of which passed the guard before it was signed (never
+   * behind or beside one signed before, proven consistent: src/log/sign-guard.ts); so an STH never
+   * goes back either. Checked again here, as this is a second signature over the same head: a
+   * violation refuses (503) rather than sign it.
+   */
   getSth(): SignedTreeHead {
     const cp = this.#log.checkpoint;
     const cached = this.#sth;
-    if (cached && cached.treeSize === cp.size) return cached;
+    if (cached) {
+      assertNotBehind(cp, { size: cached.treeSize, root: cached.rootHash, source: 'the last signed tree head' }, 'the CT log checkpoint');
+      if (cached.treeSize === cp.size) return cached;
+    }
     // Never earlier than a previous STH, nor than any SCT in the tree (SCT times are taken before
     // their entries are appended, on the same clock).
     const now = BigInt(this.#clock.now().getTime());
@@ -227,7 +237,8 @@ export class CertificateTransparencyLog {
     const byIndex = new Map(rows.map((r) => [r.leafIndex as bigint, r]));
     return indices.map((i) => {
       const r = byIndex.get(i);
-      if (!r) throw new ProvenantError('internal', `CT entry ${i} is missing from storage`);
+      // Signed but not in storage: storage is behind what this server signed (sign-guard.ts).
+      if (!r) throw new ProvenantError('unavailable', `CT entry ${i} is missing from storage: storage is behind the tree this server signed`, { retryAfterSeconds: 1 });
       if (!r.extraData) throw new ProvenantError('internal', `CT entry ${i} has no extra_data`);
       return { leafInput: r.body, extraData: r.extraData };
     });

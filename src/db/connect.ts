@@ -22,6 +22,14 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Where connection errors go (pino's shape; main.ts passes its logger). */
+export interface DbLogger {
+  error(obj: object, msg: string): void;
+}
+
+/** Without an injected logger, errors still go somewhere visible. */
+const stderrLogger: DbLogger = { error: (obj, msg) => console.error(`provenant: ${msg}`, obj) };
+
 export interface OpenOptions {
   /** Postgres URL; undefined → PGlite. */
   url: string | undefined;
@@ -30,6 +38,7 @@ export interface OpenOptions {
   /** Postgres schema to use (created if missing); tests give each suite its own. */
   schema?: string | undefined;
   poolSize?: number;
+  logger?: DbLogger;
 }
 
 function pgTypes(): pg.CustomTypesConfig {
@@ -39,6 +48,27 @@ function pgTypes(): pg.CustomTypesConfig {
       return pg.types.getTypeParser(oid, format as 'text');
     }) as pg.CustomTypesConfig['getTypeParser'],
   };
+}
+
+/**
+ * A lost connection (server restart, failover, network) emits 'error' on its pg client. With no
+ * listener that is an uncaught exception: the process would crash. pg-pool listens only while a
+ * client is idle (and re-emits on the pool); a client checked out — by Kysely for a query, or by
+ * the writer for its transaction — has no listener. So every client gets one, and the error is
+ * logged once: by the pool for an idle client, by the client's own listener while checked out.
+ * The query in flight fails with the same error (its caller answers 503), and pg-pool discards
+ * the broken client when it is released. No reconnection logic beyond that.
+ */
+function watchConnections(pool: pg.Pool, logger: DbLogger): void {
+  const inUse = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => inUse.add(client));
+  pool.on('release', (_err, client) => inUse.delete(client));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => {
+      if (inUse.has(client as pg.PoolClient)) logger.error({ err }, 'Postgres connection in use failed; its query fails and the connection is discarded');
+    });
+  });
+  pool.on('error', (err) => logger.error({ err }, 'idle Postgres connection failed; it was removed from the pool'));
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
@@ -51,8 +81,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       connectionTimeoutMillis: 5000,
       ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
     });
-    // Idle client errors (server restart) must not crash the process; queries will fail and be retried.
-    pool.on('error', () => {});
+    watchConnections(pool, opts.logger ?? stderrLogger);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     if (opts.schema) await sql.raw(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`).execute(db);
     return { db, kind: 'postgres', pool, schema: opts.schema, close: () => db.destroy() };

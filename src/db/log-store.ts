@@ -1,13 +1,14 @@
 /** LogStore over Kysely: the same SQL on Postgres and PGlite. */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import type { Head, LogStore, NewEntry, StoredEntry, StoredTile, TileCoord, TreeRecord, WriterTx } from '../log/store.ts';
-import { rethrowDuplicateLeaf, tileKey } from '../log/store.ts';
+import { rethrowDuplicateLeaf } from '../log/store.ts';
 import type { SignedCheckpoint, TreeId } from '../log/types.ts';
 import type { FullTile } from '../merkle/index.ts';
 import { innerOf } from './tile-inner.ts';
 import { withPgWriter } from './pg-writer.ts';
 import type { DB } from './schema.ts';
 import { byHex, ENTRIES_BY_INDEX_SQL, ENTRY_COLUMNS, type EntryRow, toEntry } from './entry-row.ts';
+import { READ_TILES_SQL, readTilesParams, type TileRow, tilesByKey } from './tile-row.ts';
 import type pg from 'pg';
 
 const str = (n: bigint) => n.toString();
@@ -21,6 +22,16 @@ async function entriesByLeafHash(db: Kysely<DB> | Transaction<DB>, treeId: TreeI
 }
 
 const READ_TILE_SQL = 'SELECT level, idx, hashes, nodes FROM tiles WHERE tree_id = $1 AND level = $2 AND idx = $3';
+
+async function readTilesIn(db: Kysely<DB> | Transaction<DB>, treeId: TreeId, coords: readonly TileCoord[]): Promise<Map<string, StoredTile>> {
+  if (coords.length === 0) return new Map();
+  return tilesByKey((await db.executeQuery<TileRow>(CompiledQuery.raw(READ_TILES_SQL, readTilesParams(treeId, coords)))).rows);
+}
+
+async function newestCheckpointIn(db: Kysely<DB> | Transaction<DB>, treeId: TreeId): Promise<SignedCheckpoint | undefined> {
+  const r = await db.selectFrom('checkpoints').select(['size', 'root', 'note']).where('tree_id', '=', treeId).orderBy('size', 'desc').limit(1).executeTakeFirst();
+  return r ? { size: r.size, root: new Uint8Array(r.root), note: r.note } : undefined;
+}
 
 
 
@@ -40,6 +51,14 @@ class KyselyWriterTx implements WriterTx {
       .executeTakeFirst();
     if (!row) throw new Error(`tree ${this.treeId} has no head row`);
     return { size: row.size, root: new Uint8Array(row.root) };
+  }
+
+  async newestCheckpoint(): Promise<Head | undefined> {
+    return newestCheckpointIn(this.trx, this.treeId);
+  }
+
+  readTiles(coords: readonly TileCoord[]): Promise<Map<string, StoredTile>> {
+    return readTilesIn(this.trx, this.treeId, coords);
   }
 
   async findByLeafHashes(hashes: readonly Uint8Array[]): Promise<Map<string, StoredEntry>> {
@@ -121,34 +140,21 @@ export class KyselyLogStore implements LogStore {
     return { size: r.size, root: new Uint8Array(r.root) };
   }
 
-  async latestCheckpoint(treeId: TreeId): Promise<SignedCheckpoint | undefined> {
-    const r = await this.db
-      .selectFrom('checkpoints')
-      .select(['size', 'root', 'note'])
-      .where('tree_id', '=', treeId)
-      .orderBy('size', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+  latestCheckpoint(treeId: TreeId): Promise<SignedCheckpoint | undefined> {
+    return newestCheckpointIn(this.db, treeId);
+  }
+
+  async checkpointAt(treeId: TreeId, size: bigint): Promise<SignedCheckpoint | undefined> {
+    const r = await this.db.selectFrom('checkpoints').select(['size', 'root', 'note']).where('tree_id', '=', treeId).where('size', '=', size).executeTakeFirst();
     return r ? { size: r.size, root: new Uint8Array(r.root), note: r.note } : undefined;
   }
 
   async readTiles(treeId: TreeId, coords: readonly TileCoord[]): Promise<Map<string, StoredTile>> {
-    const out = new Map<string, StoredTile>();
-    if (coords.length === 0) return out;
-    type Row = { level: number; idx: bigint; hashes: Uint8Array; nodes: Uint8Array };
-    let rows: Row[];
     if (this.pool && coords.length === 1) {
       // Hot path of every proof (one cold tile): a prepared statement, an index lookup.
-      rows = (await this.pool.query<Row>({ name: 'provenant_read_tile', text: READ_TILE_SQL, values: [str(treeId), coords[0]!.level, str(coords[0]!.index)] })).rows;
-    } else {
-      rows = (await sql<Row>`
-          SELECT t.level, t.idx, t.hashes, t.nodes FROM tiles t
-          WHERE t.tree_id = ${str(treeId)} AND (t.level, t.idx) IN (
-            SELECT * FROM unnest(${coords.map((c) => c.level)}::int2[], ${coords.map((c) => str(c.index))}::int8[]))`.execute(this.db)).rows;
+      return tilesByKey((await this.pool.query<TileRow>({ name: 'provenant_read_tile', text: READ_TILE_SQL, values: [str(treeId), coords[0]!.level, str(coords[0]!.index)] })).rows);
     }
-    // No copy here: TileHashes copies what it keeps (one allocation per cached tile, not three).
-    for (const r of rows) out.set(tileKey(r.level, r.idx), { hashes: r.hashes, inner: r.nodes });
-    return out;
+    return readTilesIn(this.db, treeId, coords);
   }
 
   async leafHashes(treeId: TreeId, from: bigint, to: bigint): Promise<Uint8Array[]> {

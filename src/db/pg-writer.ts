@@ -6,12 +6,13 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { type Head, type NewEntry, rethrowDuplicateLeaf, type StoredEntry, type WriterTx } from '../log/store.ts';
+import { type Head, type NewEntry, rethrowDuplicateLeaf, type StoredEntry, type StoredTile, type TileCoord, type WriterTx } from '../log/store.ts';
 import type { SignedCheckpoint, TreeId } from '../log/types.ts';
 import type { FullTile } from '../merkle/index.ts';
 import { COPY_HEADER, COPY_TRAILER, encodeRow } from './copy-binary.ts';
 import { innerOf } from './tile-inner.ts';
 import { byHex, ENTRIES_BY_LEAF_HASH_SQL, type EntryRow } from './entry-row.ts';
+import { READ_TILES_SQL, readTilesParams, type TileRow, tilesByKey } from './tile-row.ts';
 
 const str = (n: bigint) => n.toString();
 
@@ -44,14 +45,31 @@ export class PgWriterTx implements WriterTx {
 
   #tiles: readonly FullTile[] = [];
   #head: Head | undefined;
+  #newestCheckpoint: Head | undefined;
 
   async lockHead(): Promise<Head> {
-    // BEGIN and the writer lock (a row lock on the head, held until COMMIT or ROLLBACK) in one
-    // round trip: the simple-query protocol takes both statements; the tree id is our own bigint.
-    const res = (await this.client.query(`BEGIN; SELECT size, root FROM log_head WHERE tree_id = ${str(this.treeId)} FOR UPDATE`)) as unknown as pg.QueryResult<{ size: bigint; root: Buffer }>[];
+    // BEGIN, the writer lock (a row lock on the head, held until COMMIT or ROLLBACK) and the newest
+    // stored checkpoint (for the guard before signing) in one round trip: the simple-query protocol
+    // takes both statements; the tree id is our own bigint.
+    type Row = { size: bigint; root: Buffer; cp_size: bigint | null; cp_root: Buffer | null };
+    const res = (await this.client.query(
+      `BEGIN; SELECT h.size, h.root, c.size AS cp_size, c.root AS cp_root FROM log_head h
+       LEFT JOIN LATERAL (SELECT size, root FROM checkpoints WHERE tree_id = h.tree_id ORDER BY size DESC LIMIT 1) c ON true
+       WHERE h.tree_id = ${str(this.treeId)} FOR UPDATE OF h`,
+    )) as unknown as pg.QueryResult<Row>[];
     const row = res[1]?.rows[0];
     if (!row) throw new Error(`tree ${this.treeId} has no head row`);
+    this.#newestCheckpoint = row.cp_size === null || row.cp_root === null ? undefined : { size: row.cp_size, root: new Uint8Array(row.cp_root) };
     return { size: row.size, root: new Uint8Array(row.root) };
+  }
+
+  async newestCheckpoint(): Promise<Head | undefined> {
+    return this.#newestCheckpoint;
+  }
+
+  async readTiles(coords: readonly TileCoord[]): Promise<Map<string, StoredTile>> {
+    if (coords.length === 0) return new Map();
+    return tilesByKey((await this.client.query<TileRow>(READ_TILES_SQL, readTilesParams(this.treeId, coords))).rows);
   }
 
   async findByLeafHashes(hashes: readonly Uint8Array[]): Promise<Map<string, StoredEntry>> {
@@ -98,7 +116,12 @@ export class PgWriterTx implements WriterTx {
   async insertCheckpoint(cp: SignedCheckpoint): Promise<void> {
     const t = this.#tiles;
     const h = this.#head;
-    if (!h) throw new Error('insertCheckpoint before setHead');
+    if (!h) {
+      // A checkpoint for the current head (start-up, after a change of name): nothing else to send.
+      if (t.length > 0) throw new Error('tiles without a new head');
+      await this.client.query('INSERT INTO checkpoints (tree_id, size, root, note) VALUES ($1, $2, $3, $4)', [str(this.treeId), str(cp.size), Buffer.from(cp.root), cp.note]);
+      return;
+    }
     await this.client.query(
       `WITH t AS (
          INSERT INTO tiles (tree_id, level, idx, hashes, nodes)
@@ -152,6 +175,9 @@ export async function withPgWriter<T>(pool: pg.Pool, treeId: TreeId, fn: (tx: Wr
       await client.query('COMMIT');
       return out;
     } catch (e) {
+      // The caller must see the error that caused the rollback. ROLLBACK itself fails only on a
+      // connection that is already broken: that client is discarded below (every failure discards
+      // it), and its connection error is logged by the listener in connect.ts.
       await client.query('ROLLBACK').catch(() => {
         broken = true;
       });

@@ -1,11 +1,19 @@
 /**
  * The single writer. append() joins the current batch; one transaction per batch takes the writer
- * lock, dedupes, inserts entries + index rows + new full tiles, moves the head and stores the
- * signed checkpoint for the new size. Callers are resolved only after COMMIT returned.
+ * lock, dedupes, checks that the new head may be signed (sign-guard.ts), inserts entries + index
+ * rows + new full tiles, moves the head and stores the signed checkpoint for the new size. Callers
+ * are resolved only after COMMIT returned and the signed-state record covers the new checkpoint.
+ *
+ * The served state (edge and checkpoint) only ever moves forward: to a committed batch, or to
+ * storage reloaded after a failure once the guard accepted it. When storage falls behind what was
+ * signed (a restore or a failover while running), every batch is refused (503) and the last good
+ * checkpoint keeps being served until storage catches up.
  */
+import { MonotonicSeconds } from '../clock.ts';
 import { ProvenantError } from '../errors.ts';
-import { type FullTile, hashLeaf, TileEdge } from '../merkle/index.ts';
-import { DuplicateLeafError, type Head, type LogStore, type NewEntry, type StoredEntry } from './store.ts';
+import { bytesEqual, type FullTile, hashLeaf, type TileEdge } from '../merkle/index.ts';
+import { RefuseToSign } from './sign-guard.ts';
+import { DuplicateLeafError, type Head, type LogStore, type NewEntry, type StoredEntry, type WriterTx } from './store.ts';
 import { asLeafIndex, type Clock, type LeafIndex, type SignedCheckpoint, type TreeId } from './types.ts';
 
 export interface AppendInput {
@@ -35,16 +43,36 @@ export interface SequencerOptions {
   maxPending: number;
 }
 
+/** What the sequencer serves and appends to: checked by the guard before it is adopted. */
+export interface ServedState {
+  edge: TileEdge;
+  checkpoint: SignedCheckpoint;
+  /** integratedTime of the newest stored entry (the floor of the clock guard), if any. */
+  newestIntegratedTime: bigint | undefined;
+}
+
 export interface SequencerHooks {
   /** Signs the checkpoint note for a new head. */
   signCheckpoint(head: Head): SignedCheckpoint;
   /** Signs a SET for a new entry, or returns null when this tree signs none. */
   signEntry(body: Uint8Array, integratedTime: bigint, leafIndex: LeafIndex): Uint8Array | null;
-  /** Loads the committed edge again (after a failure or another writer). */
-  reloadEdge(): Promise<TileEdge>;
-  /** Called after every commit, with the new state. */
+  /**
+   * Loads the committed state from storage (after a failure or another writer) and checks that it
+   * may be served: throws RefuseToSign when it is behind or beside what was signed. The returned
+   * checkpoint is the served one, or a newer stored one for the loaded head once recorded.
+   */
+  reload(served: SignedCheckpoint): Promise<ServedState>;
+  /** The guard before a checkpoint is signed, under the writer lock: throws RefuseToSign. */
+  assertSignable(next: TileEdge, newTiles: readonly FullTile[], tx: WriterTx, served: SignedCheckpoint): Promise<void>;
+  /** Makes a committed checkpoint durable in the signed-state record; throws if it cannot. */
+  recordSigned(checkpoint: SignedCheckpoint): Promise<void>;
+  /** Called after every commit, with the new state (before it is served). */
   committed(edge: TileEdge, checkpoint: SignedCheckpoint, tiles: readonly FullTile[]): void;
   onError(err: unknown): void;
+  /** A refusal to sign: called once per condition, not once per batch. */
+  onRefusal(err: RefuseToSign): void;
+  /** Signing again after a refusal. */
+  onResume(): void;
   /** Metrics: entries in a committed batch and the milliseconds it took. */
   onBatch?(entries: number, ms: number): void;
 }
@@ -62,23 +90,28 @@ interface Pending {
 export class Sequencer {
   #edge: TileEdge;
   #checkpoint: SignedCheckpoint;
+  /** integratedTime never goes backwards: the TSA's clock guard, floored by the newest stored entry. */
+  readonly #times: MonotonicSeconds;
   #pending: Pending[] = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing = false;
   #stale = false;
   #closed = false;
+  /** The condition of the current refusal to sign, logged once; undefined while signing. */
+  #refusing: string | undefined;
 
   constructor(
     private readonly store: LogStore,
     private readonly treeId: TreeId,
-    edge: TileEdge,
-    checkpoint: SignedCheckpoint,
-    private readonly clock: Clock,
+    state: ServedState,
+    clock: Clock,
     private readonly opts: SequencerOptions,
     private readonly hooks: SequencerHooks,
   ) {
-    this.#edge = edge;
-    this.#checkpoint = checkpoint;
+    this.#edge = state.edge;
+    this.#checkpoint = state.checkpoint;
+    this.#times = new MonotonicSeconds(clock, 'the log', 'an entry integrated at');
+    if (state.newestIntegratedTime !== undefined) this.#times.raiseTo(Number(state.newestIntegratedTime));
   }
 
   get edge(): TileEdge {
@@ -129,26 +162,31 @@ export class Sequencer {
     const batch = this.#pending.splice(0, this.opts.maxBatchSize);
     const started = performance.now();
     try {
-      if (this.#stale) {
-        this.#edge = await this.hooks.reloadEdge();
-        this.#stale = false;
-      }
+      if (this.#stale) await this.#reload();
       // Optimistic first: no dedupe query, the unique index on leaf hashes catches duplicates
-      // (rare: client retries), and the batch is then redone with an explicit dedupe.
+      // (rare: client retries), and the batch is then redone with an explicit dedupe. So is a batch
+      // refused for its time: duplicates need none.
       let out = await this.#commit(batch, false).catch((e: unknown) => {
-        if (e instanceof DuplicateLeafError) return this.#commit(batch, true);
+        if (e instanceof DuplicateLeafError || (e instanceof RefuseToSign && e.condition === 'clock')) return this.#commit(batch, true);
         throw e;
       });
       if (out === STALE) {
-        // Another writer (or an ambiguous earlier commit) moved the head: catch up, then retry once.
-        this.#edge = await this.hooks.reloadEdge();
+        // Another writer (or an ambiguous earlier commit) moved the head, or storage went back:
+        // catch up if the guard accepts what storage holds, then retry once.
+        await this.#reload();
         out = await this.#commit(batch, true);
         if (out === STALE) throw new ProvenantError('unavailable', 'the log head keeps moving; retry', { retryAfterSeconds: 1 });
       }
-      // Committed: from here the batch is durable; only now may callers learn their indices.
+      // Committed: the batch is durable in storage, but not served yet.
+      this.hooks.committed(out.edge, out.checkpoint, out.tiles);
+      if (out.signed) await this.hooks.recordSigned(out.checkpoint);
+      // Recorded: only now may the checkpoint be served and callers learn their indices.
       this.#edge = out.edge;
       this.#checkpoint = out.checkpoint;
-      this.hooks.committed(out.edge, out.checkpoint, out.tiles);
+      if (this.#refusing !== undefined) {
+        this.#refusing = undefined;
+        this.hooks.onResume();
+      }
       this.hooks.onBatch?.(batch.length, performance.now() - started);
       for (const p of batch) {
         const r = out.results.get(p.hex)!;
@@ -156,10 +194,17 @@ export class Sequencer {
       }
     } catch (err) {
       // Nothing of this batch is acknowledged. The commit may or may not have happened (a lost
-      // connection during COMMIT is ambiguous), so the edge is reloaded from storage before the
-      // next batch.
+      // connection during COMMIT is ambiguous; a record write failed after it), so storage is
+      // reloaded — and checked — before the next batch.
       this.#stale = true;
-      this.hooks.onError(err);
+      if (err instanceof RefuseToSign) {
+        if (err.condition !== this.#refusing) {
+          this.#refusing = err.condition;
+          this.hooks.onRefusal(err);
+        }
+      } else {
+        this.hooks.onError(err);
+      }
       const e =
         err instanceof ProvenantError
           ? err
@@ -172,28 +217,38 @@ export class Sequencer {
     }
   }
 
+  /** Adopts what storage holds, if the guard accepts it (else throws and keeps serving the old). */
+  async #reload(): Promise<void> {
+    const s = await this.hooks.reload(this.#checkpoint);
+    this.#edge = s.edge;
+    this.#checkpoint = s.checkpoint;
+    if (s.newestIntegratedTime !== undefined) this.#times.raiseTo(Number(s.newestIntegratedTime));
+    this.#stale = false;
+  }
+
   async #commit(batch: Pending[], dedupe: boolean) {
     return this.store.withWriter(this.treeId, async (tx) => {
       const head = await tx.lockHead();
-      // Reloading needs another connection (PGlite has one), so it happens outside this transaction.
-      if (head.size !== this.#edge.size) return STALE;
+      // Storage must hold exactly the edge this batch extends. Reloading needs another connection
+      // (PGlite has one), so it happens outside this transaction.
+      if (head.size !== this.#edge.size || !bytesEqual(head.root, this.#edge.root())) return STALE;
       // Dedupe within the batch (first occurrence wins) and against storage.
       const firsts = new Map<string, Pending>();
       for (const p of batch) if (!firsts.has(p.hex)) firsts.set(p.hex, p);
       const existing = dedupe ? await tx.findByLeafHashes([...firsts.values()].map((p) => p.leafHash)) : new Map<string, StoredEntry>();
 
       const edge = this.#edge.clone();
-      const integratedTime = BigInt(Math.floor(this.clock.now().getTime() / 1000));
       const tiles: FullTile[] = [];
-      const rows: NewEntry[] = [];
-      const fresh: Array<[Pending, NewEntry]> = [];
+      const toAppend: Pending[] = [];
       const dupes: Array<[Pending, StoredEntry]> = [];
       for (const p of firsts.values()) {
         const old = existing.get(p.hex);
-        if (old) {
-          dupes.push([p, old]);
-          continue;
-        }
+        if (old) dupes.push([p, old]);
+        else toAppend.push(p);
+      }
+      const second = toAppend.length > 0 ? this.#readClock() : 0;
+      const integratedTime = BigInt(second);
+      const fresh = toAppend.map((p): [Pending, NewEntry] => {
         const leafIndex = asLeafIndex(edge.size);
         for (const t of edge.append(p.leafHash)) tiles.push(t);
         const row: NewEntry = {
@@ -202,15 +257,21 @@ export class Sequencer {
           body: p.input.body,
           kind: p.input.kind ?? null,
           integratedTime,
-          setSig: this.hooks.signEntry(p.input.body, integratedTime, leafIndex),
+          setSig: null, // signed once the guard has passed
           extraData: p.input.extraData ?? null,
           indexKeys: p.input.indexKeys ?? [],
         };
-        rows.push(row);
-        fresh.push([p, row]);
-      }
+        return [p, row];
+      });
       let checkpoint = this.#checkpoint;
-      if (rows.length > 0) {
+      const signed = fresh.length > 0;
+      if (signed) {
+        await this.hooks.assertSignable(edge, tiles, tx, this.#checkpoint);
+        // The new head extends everything signed before, and its time does not go backwards:
+        // from here on, this batch may be signed (SETs, then the checkpoint).
+        this.#times.raiseTo(second);
+        const rows = fresh.map(([, row]) => row);
+        for (const row of rows) row.setSig = this.hooks.signEntry(row.body, integratedTime, row.leafIndex);
         await tx.insertEntries(rows);
         await tx.insertTiles(tiles);
         const newHead = { size: edge.size, root: edge.root() };
@@ -231,7 +292,17 @@ export class Sequencer {
           result: { leafIndex: old.leafIndex, leafHash: old.leafHash, integratedTime: old.integratedTime, setSig: old.setSig, duplicate: true, checkpoint },
         });
       }
-      return { edge, checkpoint, tiles, results };
+      return { edge, checkpoint, signed, tiles, results };
     });
+  }
+
+  /** The integratedTime of a new batch: refuses (RefuseToSign 'clock') a clock behind the floor. */
+  #readClock(): number {
+    try {
+      return this.#times.read();
+    } catch (e) {
+      if (e instanceof ProvenantError && e.code === 'refuse_to_sign') throw new RefuseToSign('clock', e.message, e);
+      throw e;
+    }
   }
 }

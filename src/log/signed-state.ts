@@ -1,80 +1,154 @@
 /**
- * Remembers, outside the database, the newest head this instance signed, so that a database
- * restored from an older backup is detected at start-up: the server then refuses to sign rather
- * than fork the log. The file lags commits slightly (written after them), never leads them.
+ * The signed-state record: the newest head this instance signed, kept outside the database
+ * (DATA_DIR/signed-state-<tree>.json), so that a database restored from an older backup or failed
+ * over to a lagging replica is detected — at start-up and while running — and the server refuses
+ * to sign rather than fork the log (sign-guard.ts).
+ *
+ * Order and durability: a head is recorded (temporary file written and fsynced, renamed over the
+ * record, directory fsynced, read back) after its transaction committed and before its checkpoint
+ * is served or any caller is acknowledged. A crash in between leaves the record one batch behind
+ * the database — never ahead of it, and never behind anything a client has seen. The record never
+ * moves backwards.
+ *
+ * Only a missing file means "no record yet". An unreadable or corrupt record stops start-up (a
+ * guard that silently switches itself off is worse than none); the documented override is a
+ * deliberate operator action that re-seeds the record from the newest head in storage.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ProvenantError } from '../errors.ts';
+import { bytesEqual } from '../merkle/index.ts';
+import { assertNotBehind, RefuseToSign, type SignedHead } from './sign-guard.ts';
+import type { Head } from './store.ts';
+
+/** The override, read by config.ts: set to 1 for one start to re-seed unreadable or stale records. */
+export const RESEED_SIGNED_STATE_ENV = 'PROVENANT_RESEED_SIGNED_STATE';
+
+export interface SignedStateOptions {
+  /**
+   * The override: do not read the record; re-seed it at start-up from the newest head in storage
+   * (after the checks against the newest stored checkpoint). For one start, after checking that the
+   * database holds everything this instance signed — or to accept a deliberate rollback.
+   */
+  reseed?: boolean;
+}
+
+/** {"size":"<decimal>","root":"<64 hex>"} */
+const SIZE_RE = /^(0|[1-9][0-9]{0,19})$/;
+const ROOT_RE = /^[0-9a-f]{64}$/;
+
+function parseRecord(text: string): Head | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    if (e instanceof SyntaxError) return undefined;
+    throw e;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { size, root } = v as Record<string, unknown>;
+  if (typeof size !== 'string' || typeof root !== 'string' || !SIZE_RE.test(size) || !ROOT_RE.test(root)) return undefined;
+  return { size: BigInt(size), root: new Uint8Array(Buffer.from(root, 'hex')) };
+}
+
+const format = (h: Head) => JSON.stringify({ size: h.size.toString(), root: Buffer.from(h.root).toString('hex') });
 
 export class SignedStateGuard {
-  #pending: { size: bigint; root: Uint8Array } | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #writing: Promise<void> | undefined;
+  #loaded = false;
+  #newest: SignedHead | undefined;
+  #writing = false;
 
-  constructor(private readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly opts: SignedStateOptions = {},
+  ) {}
 
-  /** Throws refuse_to_sign when storage is behind (or differs from) what was signed before. */
-  check(size: bigint, root: Uint8Array): void {
-    let saved: { size: string; root: string };
-    try {
-      saved = JSON.parse(readFileSync(this.path, 'utf8'));
-    } catch {
-      return; // first start, or no record yet
-    }
-    const savedSize = BigInt(saved.size);
-    if (size < savedSize) {
-      throw new ProvenantError('refuse_to_sign', `storage holds ${size} entries but this instance signed a checkpoint for ${savedSize} (${this.path}); refusing to sign — was an old backup restored?`);
-    }
-    if (size === savedSize && Buffer.from(root).toString('hex') !== saved.root) {
-      throw new ProvenantError('refuse_to_sign', `storage root at size ${size} differs from the one this instance signed (${this.path}); refusing to sign`);
-    }
+  get reseeding(): boolean {
+    return this.opts.reseed === true;
+  }
+
+  /** The newest recorded head (after load()). */
+  get newest(): SignedHead | undefined {
+    return this.#newest;
+  }
+
+  #source(): string {
+    return `the signed-state record ${this.path}`;
+  }
+
+  #unusable(what: string, cause?: unknown): RefuseToSign {
+    return new RefuseToSign(
+      'record',
+      `the signed-state record ${this.path} ${what}. Refusing to start: without it, a database restored from an older backup could fork the log. ` +
+        `If the database holds everything this instance signed (or you accept a deliberate rollback), set ${RESEED_SIGNED_STATE_ENV}=1 for one start to re-seed the record from the newest checkpoint in storage.`,
+      cause,
+    );
   }
 
   /**
-   * Records a committed, signed head: coalesced, written shortly after, off the event loop (a
-   * synchronous write here stalls every request while the disk is busy with WAL fsyncs).
+   * Reads the record, once, at start-up. undefined when there is none yet (ENOENT) or when
+   * re-seeding. Throws RefuseToSign naming the file and the override when it cannot be read or
+   * does not parse.
    */
-  remember(size: bigint, root: Uint8Array): void {
-    this.#pending = { size, root };
-    if (this.#timer || this.#writing) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.#writeAsync();
-    }, 50);
-    this.#timer.unref?.();
+  load(): SignedHead | undefined {
+    this.#loaded = true;
+    if (this.reseeding) return undefined;
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // first start: no record yet
+      throw this.#unusable(`cannot be read (${(e as Error).message})`, e);
+    }
+    const head = parseRecord(text);
+    if (!head) throw this.#unusable(`is corrupt (expected {"size":"<decimal>","root":"<64 hex digits>"}, found ${JSON.stringify(text.slice(0, 120))})`);
+    this.#newest = { ...head, source: this.#source() };
+    return this.#newest;
   }
 
-  async #writeAsync(): Promise<void> {
-    const p = this.#pending;
-    if (!p) return;
-    this.#pending = undefined;
-    const tmp = `${this.path}.tmp`;
-    this.#writing = (async () => {
+  /**
+   * Records a signed head durably; resolves only once it is on disk and reads back the same. The
+   * same head again is a no-op; a smaller head, or another root for the recorded size, throws
+   * RefuseToSign (the record never moves backwards). Any I/O failure throws: the caller must then
+   * not serve the head. Callers are serialised (the sequencer records one batch at a time).
+   */
+  async record(head: Head): Promise<void> {
+    if (!this.#loaded) throw new Error(`the signed-state record ${this.path} is written before it was read`);
+    if (this.#writing) throw new Error(`concurrent writes of the signed-state record ${this.path}`);
+    const cur = this.#newest;
+    if (cur) {
+      assertNotBehind(head, cur, 'the head to record');
+      if (head.size === cur.size) return;
+    }
+    this.#writing = true;
+    try {
+      const text = format(head);
+      const tmp = `${this.path}.tmp`;
+      await mkdir(dirname(this.path), { recursive: true });
+      const f = await open(tmp, 'w', 0o644);
       try {
-        await writeFile(tmp, JSON.stringify({ size: p.size.toString(), root: Buffer.from(p.root).toString('hex') }));
-        await rename(tmp, this.path);
-      } catch {
-        // The record only ever lags; the next commit tries again.
+        await f.writeFile(text);
+        await f.sync();
+      } finally {
+        await f.close();
       }
-    })();
-    await this.#writing;
-    this.#writing = undefined;
-    const next = this.#pending as { size: bigint; root: Uint8Array } | undefined;
-    if (next) this.remember(next.size, next.root);
-  }
-
-  /** Writes the newest record now, synchronously (shutdown). */
-  flush(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const p = this.#pending;
-    if (!p) return;
-    this.#pending = undefined;
-    mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ size: p.size.toString(), root: Buffer.from(p.root).toString('hex') }));
-    renameSync(tmp, this.path);
+      await rename(tmp, this.path);
+      // The rename is durable only once the directory entry is.
+      const d = await open(dirname(this.path), 'r');
+      try {
+        await d.sync();
+      } finally {
+        await d.close();
+      }
+      const back = parseRecord(await readFile(this.path, 'utf8'));
+      if (!back || back.size !== head.size || !bytesEqual(back.root, head.root)) {
+        throw new Error(`the signed-state record ${this.path} reads back differently than it was written`);
+      }
+      this.#newest = { size: head.size, root: new Uint8Array(head.root), source: this.#source() };
+    } catch (e) {
+      throw new RefuseToSign('record', `cannot write the signed-state record ${this.path}: ${(e as Error).message}; refusing to serve a checkpoint it does not cover`, e);
+    } finally {
+      this.#writing = false;
+    }
   }
 }

@@ -38,10 +38,15 @@ export class DuplicateLeafError extends Error {
   override name = 'DuplicateLeafError';
 }
 
+/** True for a Postgres/PGlite unique violation (23505) on a constraint whose name contains `constraint`. */
+export function isUniqueViolation(e: unknown, constraint: string): boolean {
+  const err = e as { code?: string; constraint?: string; message?: string } | null;
+  return err?.code === '23505' && (err.constraint ?? err.message ?? '').includes(constraint);
+}
+
 /** Maps a unique violation on (tree_id, leaf_hash) to DuplicateLeafError; rethrows anything else. */
 export function rethrowDuplicateLeaf(e: unknown): never {
-  const err = e as { code?: string; constraint?: string; message?: string };
-  if (err?.code === '23505' && (err.constraint ?? err.message ?? '').includes('leaf_hash')) throw new DuplicateLeafError('leaf hash already stored', { cause: e });
+  if (isUniqueViolation(e, 'leaf_hash')) throw new DuplicateLeafError('leaf hash already stored', { cause: e });
   throw e;
 }
 
@@ -61,6 +66,10 @@ export interface TileCoord {
 export interface WriterTx {
   /** Locks and returns the head row. MUST be called first. */
   lockHead(): Promise<Head>;
+  /** Size and root of the newest stored checkpoint (read under the lock), if any. */
+  newestCheckpoint(): Promise<Head | undefined>;
+  /** Full tiles as of this transaction (for the consistency proof checked before signing). */
+  readTiles(coords: readonly TileCoord[]): Promise<Map<string, StoredTile>>;
   /** Existing entries among these leaf hashes, keyed by hex leaf hash. */
   findByLeafHashes(hashes: readonly Uint8Array[]): Promise<Map<string, StoredEntry>>;
   /** Throws DuplicateLeafError when a leaf hash is already stored (nothing is then committed). */
@@ -77,6 +86,8 @@ export interface LogStore {
   createTree(tree: Omit<TreeRecord, 'createdAt'>, head: Head, checkpoint: SignedCheckpoint): Promise<void>;
   head(treeId: TreeId): Promise<Head>;
   latestCheckpoint(treeId: TreeId): Promise<SignedCheckpoint | undefined>;
+  /** The stored checkpoint for exactly this size, if any. */
+  checkpointAt(treeId: TreeId, size: bigint): Promise<SignedCheckpoint | undefined>;
   readTiles(treeId: TreeId, coords: readonly TileCoord[]): Promise<Map<string, StoredTile>>;
   /** Leaf hashes of [from, to), in order. */
   leafHashes(treeId: TreeId, from: bigint, to: bigint): Promise<Uint8Array[]>;

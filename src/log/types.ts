@@ -26,7 +26,4 @@ export interface SignedCheckpoint {
   readonly note: string;
 }
 
-export interface Clock {
-  now(): Date;
-}
-export const systemClock: Clock = { now: () => new Date() };
+export { type Clock, systemClock } from '../clock.ts';

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { type Clock, MonotonicSeconds } from '../clock.ts';
 import { ProvenantError } from '../errors.ts';
 import { randomSerialNumber, type SigningAlgorithm, signingAlgorithmFor } from '../x509/algorithms.ts';
 import { certificatesToPem, type ParsedCertificate } from '../x509/certificate.ts';
@@ -7,9 +8,7 @@ import { isValidOid } from './json-request.ts';
 import { invalid, type TimestampRequest } from './request.ts';
 import { createTokenEncoder } from './token.ts';
 
-export interface Clock {
-  now(): Date;
-}
+export type { Clock };
 
 /**
  * Persists the newest genTime issued, so a restart with a clock that went backwards (or a restored
@@ -81,9 +80,9 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
   const accepted = new Set([options.policies.default, ...options.policies.accepted]);
   const policies = Object.freeze({ default: options.policies.default, accepted: Object.freeze([...accepted]) });
 
-  // Newest genTime issued, in whole seconds since the epoch. Invariant: no token with a smaller
-  // genTime is issued after one with this genTime.
-  let lastSecond = -Infinity;
+  // Newest genTime issued (its floor), in whole seconds since the epoch. Invariant: no token with a
+  // smaller genTime is issued after one with this genTime.
+  const genTimes = new MonotonicSeconds(clock, 'TSA', 'a timestamp for');
   let loaded: Promise<void> | undefined = store === undefined ? Promise.resolve() : undefined;
   let loadDone = store === undefined;
   // The latest save; every token waits for the save covering its own second (or a later one).
@@ -98,7 +97,7 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
         loaded = undefined; // retry on the next request
         throw new ProvenantError('refuse_to_sign', 'TSA: cannot read the last issued genTime', { cause: e });
       }
-      if (last !== undefined) lastSecond = Math.max(lastSecond, Math.floor(last.getTime() / 1000));
+      if (last !== undefined) genTimes.raiseTo(Math.floor(last.getTime() / 1000));
       loadDone = true;
     })();
     return loaded;
@@ -118,29 +117,18 @@ export function createTimestampAuthority(options: TimestampAuthorityOptions): Ti
       }
       if (!loadDone) await load();
 
-      // From here to the update of lastSecond there is no await: the check and the update are atomic.
-      const nowMs = clock.now().getTime();
-      if (!Number.isFinite(nowMs)) throw new ProvenantError('refuse_to_sign', 'TSA: the clock returned an invalid time');
-      const second = Math.floor(nowMs / 1000);
+      // From here to raising the floor there is no await: the check and the update are atomic.
+      const second = genTimes.read();
       const genTime = new Date(second * 1000);
-      if (second < lastSecond) {
-        throw new ProvenantError(
-          'refuse_to_sign',
-          `TSA: the clock went backwards (it reads ${genTime.toISOString()}, but a timestamp for ${new Date(lastSecond * 1000).toISOString()} was already issued); refusing to issue`,
-        );
-      }
       if (genTime < leaf.notBefore || genTime > leaf.notAfter) {
         throw new ProvenantError(
           'refuse_to_sign',
           `TSA: ${genTime.toISOString()} is outside the validity of the TSA certificate (${leaf.notBefore.toISOString()} to ${leaf.notAfter.toISOString()})`,
         );
       }
-      if (second > lastSecond) {
-        lastSecond = second;
-        if (store !== undefined) {
-          const save = () => store.save(genTime);
-          saved = saved.then(save, save);
-        }
+      if (genTimes.raiseTo(second) && store !== undefined) {
+        const save = () => store.save(genTime);
+        saved = saved.then(save, save);
       }
       if (store !== undefined) {
         try {
