@@ -162,7 +162,10 @@ export class CertificateTransparencyLog {
     try {
       x509 = new X509Certificate(leaf);
       asn1 = AsnConvert.parse(leaf, Certificate);
-      if (x509.raw.length !== leaf.length) throw new Error('trailing data after the certificate');
+      // OpenSSL accepts BER and re-encodes it as DER: the submitted bytes must be exactly that DER
+      // (comparing lengths alone lets a BER re-encoding of an issued certificate, e.g. an indefinite
+      // length header, through as a second entry for the same certificate).
+      if (!Buffer.from(x509.raw).equals(leaf)) throw new Error('not DER (BER encoding or trailing data after the certificate)');
     } catch (e) {
       throw bad(`chain[0] is not a DER certificate: ${(e as Error).message}`);
     }
