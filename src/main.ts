@@ -23,6 +23,7 @@ const app = buildServer(services, {
   algorithmPolicy: config.algorithmPolicy,
   verifyWorkers: config.verifyWorkers,
   devOidc: config.devOidc,
+  connectionLimits: config.connectionLimits,
 });
 
 await app.listen({ port: config.port, host: config.host });
@@ -35,7 +36,9 @@ if (config.profile === 'dev') {
   logger.warn(
     `\n  ********************************************************************\n  *  DEV PROFILE: ${config.databaseUrl ? '' : 'embedded database, '}${config.logKeyPath ? '' : 'generated keys, '}${config.devOidc ? 'dev OIDC issuer, ' : ''}not for production\n  ********************************************************************`,
   );
-  if (!config.devOidc && process.env.PROVENANT_DEV_OIDC === undefined) logger.warn(`dev OIDC issuer disabled: HOST ${config.host} is not loopback`);
+  if (config.productionSignals.length > 0) {
+    logger.warn(`dev OIDC issuer off: PROVENANT_PROFILE=dev with production-like settings (${config.productionSignals.join('; ')})`);
+  }
 }
 
 let instance;

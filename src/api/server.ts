@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { ProvenantError } from '../errors.ts';
 import type { TransparencyLog } from '../log/log.ts';
+import { type ConnectionLimits, connectionsCheckingIntervalMs, DEFAULT_CONNECTION_LIMITS } from './connection-limits.ts';
 import { installErrorHandler } from './errors.ts';
 import { registerEntryRoutes } from './routes/entries.ts';
 import { type AlgorithmPolicy, REKOR_DEFAULT_ALGORITHM_POLICY } from '../log/kinds/index.ts';
@@ -43,6 +44,8 @@ export interface ServerOptions {
   verifyWorkers?: number;
   /** Register the dev OIDC issuer's routes (they answer 503 while it is not attached). Default true. */
   devOidc?: boolean;
+  /** Timeouts and the connection cap (default: DEFAULT_CONNECTION_LIMITS). */
+  connectionLimits?: ConnectionLimits;
   /** Sees every route as it is registered (the openapi test lists them). */
   onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
@@ -68,6 +71,7 @@ function late<T extends object>(s: Services, get: (s: Services) => T | undefined
 }
 
 export function buildServer(services: Services, opts: ServerOptions = {}): FastifyInstance {
+  const limits = opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS;
   const app = Fastify({
     loggerInstance: opts.logger || undefined,
     // Per-request lines only at debug level: two lines per request cost more than a proof.
@@ -78,7 +82,18 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
     // sigstore-js posts to `//api/v2/signingCert` when the configured base URL ends in '/'.
     routerOptions: { ignoreDuplicateSlashes: true },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Slow and idle clients (see connection-limits.ts). fastify's own defaults disable the request
+    // timeout; Node's would check it only every 30 s.
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.connectionTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: connectionsCheckingIntervalMs(limits),
+    },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  app.server.maxConnections = limits.maxConnections;
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   installErrorHandler(app);
 
