@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { checkJsonDepth, MAX_JSON_DEPTH } from '../encoding/json-depth.ts';
 import { ProvenantError } from '../errors.ts';
 import type { TransparencyLog } from '../log/log.ts';
 import { type ConnectionLimits, connectionsCheckingIntervalMs, DEFAULT_CONNECTION_LIMITS } from './connection-limits.ts';
@@ -48,6 +49,26 @@ export interface ServerOptions {
   connectionLimits?: ConnectionLimits;
   /** Sees every route as it is registered (the openapi test lists them). */
   onRoute?: (route: { method: string | string[]; url: string }) => void;
+}
+
+/**
+ * The one JSON parser of the server (routes with a raw-body parser of their own call
+ * checkJsonDepth themselves): the route's bodyLimit caps the size before a byte is parsed, then a
+ * linear scan refuses nesting deeper than MAX_JSON_DEPTH (400), then fastify's own parser
+ * (prototype-poisoning checks) runs.
+ */
+function installJsonParser(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    try {
+      checkJsonDepth(body as string, MAX_JSON_DEPTH);
+    } catch (e) {
+      done(e as ProvenantError, undefined);
+      return;
+    }
+    parse(req, body as string, done);
+  });
 }
 
 export function requireLog(s: Services): TransparencyLog {
@@ -94,6 +115,7 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
     },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   app.server.maxConnections = limits.maxConnections;
+  installJsonParser(app);
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   installErrorHandler(app);
 
