@@ -254,7 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (devOidcSetting === true && !devOidcAllowed) {
     const why = productionSignals.length > 0 ? `this setup is production-like: ${productionSignals.join('; ')}` : 'PROVENANT_PROFILE is production';
     problems.push(
-      `PROVENANT_DEV_OIDC=true is refused: the dev issuer mints tokens for any identity and exists only in the quickstart (embedded database, generated keys, loopback HOST and public URL), and ${why}`,
+      `PROVENANT_DEV_OIDC=${raw.PROVENANT_DEV_OIDC!.trim()} is refused: the dev issuer mints tokens for any identity and exists only in the quickstart (embedded database, generated keys, loopback HOST and public URL), and ${why}`,
     );
   }
   if (profile === 'production') {
@@ -262,7 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (missing.length > 0) {
       const chosen = raw.PROVENANT_PROFILE === undefined ? ` (the default here, because ${productionSignals.join('; ')})` : '';
       problems.push(
-        `the production profile${chosen} requires ${missing.join(', ')}: DATABASE_URL for the database and PEM files for the keys and chains; set them, or set PROVENANT_PROFILE=dev to use the embedded database and generated keys (the dev issuer stays off)`,
+        `the production profile${chosen} requires ${missing.join(', ')} (a postgres:// URL, PEM key and chain files); set them, or set PROVENANT_PROFILE=dev to generate what is missing (keys, and the embedded database without DATABASE_URL; the dev issuer stays off)`,
       );
     }
   } else {

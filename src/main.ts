@@ -9,7 +9,8 @@ try {
   config = loadConfig();
 } catch (e) {
   if (e instanceof ConfigError) {
-    console.error(`provenant: configuration error: ${e.message}`);
+    // One line per problem: every refusal is reported at once.
+    for (const line of e.message.split('\n')) console.error(`provenant: configuration error: ${line}`);
     process.exit(2);
   }
   throw e;

@@ -87,7 +87,7 @@ function expected(host: [string | undefined, boolean], url: [string | undefined,
   }
   if (profile === 'production') {
     const missing = ['DATABASE_URL', ...Object.keys(ALL_KEYS)].filter((k) => (k === 'DATABASE_URL' ? !db : !keyNames.includes(k)));
-    if (missing.length > 0) refusal.push(new RegExp(`production profile.* requires ${missing.join(', ')}:`));
+    if (missing.length > 0) refusal.push(new RegExp(`production profile.* requires ${missing.join(', ')} \\(`));
   } else if (keyNames.includes('PROVENANT_CA_CHAIN') && !keyNames.includes('PROVENANT_CA_KEY')) {
     refusal.push(/PROVENANT_CA_CHAIN and PROVENANT_CA_KEY go together/);
   }
@@ -126,7 +126,7 @@ describe('dev issuer configuration matrix', () => {
       (e: unknown) =>
         e instanceof ConfigError &&
         e.message.includes('(the default here, because PROVENANT_LOG_KEY is set)') &&
-        e.message.includes('requires DATABASE_URL, PROVENANT_CT_KEY, PROVENANT_CA_CHAIN, PROVENANT_CA_KEY, PROVENANT_TSA_CHAIN, PROVENANT_TSA_KEY:') &&
+        e.message.includes('requires DATABASE_URL, PROVENANT_CT_KEY, PROVENANT_CA_CHAIN, PROVENANT_CA_KEY, PROVENANT_TSA_CHAIN, PROVENANT_TSA_KEY (') &&
         e.message.includes('PROVENANT_PROFILE=dev'),
     );
   });

@@ -135,6 +135,6 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
   registerCaRoutes(app, () => (services.notReady ? undefined : services.ca));
   registerCtRoutes(app, () => (services.notReady ? undefined : services.ca?.ctLog));
   registerTrustRoutes(app, late(services, (s) => s.trust, 'trust service'));
-  if (opts.devOidc !== false) registerDevOidcRoutes(app, late(services, (s) => s.devOidc, 'dev OIDC issuer (disabled unless PROVENANT_DEV_OIDC)'));
+  if (opts.devOidc !== false) registerDevOidcRoutes(app, late(services, (s) => s.devOidc, 'dev OIDC issuer (only in the quickstart: embedded database, generated keys, loopback)'));
   return app;
 }
