@@ -10,18 +10,19 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { CA_BODY_LIMIT } from '../../src/api/routes/ca.ts';
 import { CT_BODY_LIMIT } from '../../src/api/routes/ct.ts';
+import { DEV_TOKEN_BODY_LIMIT } from '../../src/api/routes/dev-oidc.ts';
 import { TSA_BODY_LIMIT } from '../../src/api/routes/tsa.ts';
 import { checkJsonDepth, jsonNestingDepth, MAX_JSON_DEPTH } from '../../src/encoding/json-depth.ts';
 import { ProvenantError } from '../../src/errors.ts';
 import { type LiveInstance, startLive } from '../helpers/instance.ts';
 
-const DEV_TOKEN_LIMIT = 16 * 1024;
+/** buildServer's default bodyLimit (the search routes set none of their own). */
 const DEFAULT_LIMIT = 1024 * 1024;
 const LIMIT_MESSAGE = new RegExp(`JSON nesting exceeds the limit of ${MAX_JSON_DEPTH} levels`);
 
 /** Every route that takes a JSON body, with its body limit. */
 const JSON_ROUTES: [string, number][] = [
-  ['/dev/oidc/token', DEV_TOKEN_LIMIT],
+  ['/dev/oidc/token', DEV_TOKEN_BODY_LIMIT],
   ['/api/v2/signingCert', CA_BODY_LIMIT],
   ['/api/v1/signingCert', CA_BODY_LIMIT],
   ['/ct/v1/add-chain', CT_BODY_LIMIT],
@@ -74,7 +75,7 @@ describe('deeply nested JSON on every JSON route', () => {
   let dev: LiveInstance;
   before(async () => {
     live = await startLive();
-    dev = live.config.devOidc ? live : await startLive({}, { embedded: true });
+    dev = live.config.devOidc ? live : await startLive({}, {}, { embedded: true });
     // Warm up (connections, compiled routes): the timings below are of the hostile requests only.
     for (const base of new Set([live.url, dev.url])) {
       await fetch(`${base}/healthz`).then((r) => r.arrayBuffer());

@@ -17,7 +17,7 @@ describe('trust material and the dev identity provider', () => {
   let dev: LiveInstance;
   before(async () => {
     live = await startLive();
-    dev = await startLive({}, { embedded: true });
+    dev = await startLive({}, {}, { embedded: true });
   });
   after(async () => {
     await live.stop();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { buildServer, type Services } from '../../src/api/server.ts';
+import { buildServer, type ServerOptions, type Services } from '../../src/api/server.ts';
 import { attachServices, type Instance, startInstance } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { dropSchema, newSchemaName, PG_URL } from './db.ts';
@@ -19,16 +19,17 @@ export interface LiveInstance {
 }
 
 /**
+ * `server`: options for buildServer (default: its defaults, e.g. verification on the event loop).
  * On the Postgres pass: that database with PROVENANT_PROFILE=dev (generated keys, dev issuer off,
  * as for any DATABASE_URL). `embedded: true` keeps PGlite on both passes (the quickstart setup,
  * the only one with the dev issuer).
  */
-export async function startLive(env: Record<string, string> = {}, o: { embedded?: boolean } = {}): Promise<LiveInstance> {
+export async function startLive(env: Record<string, string> = {}, server: ServerOptions = {}, o: { embedded?: boolean } = {}): Promise<LiveInstance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'provenant-test-'));
   const pgUrl = o.embedded ? undefined : PG_URL;
   const schema = pgUrl ? newSchemaName('e2e') : undefined;
   const services: Services = { notReady: 'starting' };
-  const app = buildServer(services);
+  const app = buildServer(services, server);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
   const config = loadConfig({ DATA_DIR: dataDir, PORT: String(port), ...(pgUrl ? { DATABASE_URL: pgUrl, PROVENANT_PROFILE: 'dev' } : {}), LOG_LEVEL: 'silent', ...env });
