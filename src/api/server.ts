@@ -9,7 +9,7 @@ import { checkJsonDepth, MAX_JSON_DEPTH } from '../encoding/json-depth.ts';
 import { ProvenantError } from '../errors.ts';
 import type { TransparencyLog } from '../log/log.ts';
 import { type ConnectionLimits, connectionsCheckingIntervalMs, DEFAULT_CONNECTION_LIMITS } from './connection-limits.ts';
-import { installErrorHandler } from './errors.ts';
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from './errors.ts';
 import { registerEntryRoutes } from './routes/entries.ts';
 import { type AlgorithmPolicy, REKOR_DEFAULT_ALGORITHM_POLICY } from '../log/kinds/index.ts';
 import { registerLogRoutes } from './routes/log.ts';
@@ -100,6 +100,9 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
     logger: opts.logger === undefined ? false : undefined,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
+    // Errors raised before a route runs answer {code, message} too (errors.ts).
+    frameworkErrors,
+    clientErrorHandler,
     // sigstore-js posts to `//api/v2/signingCert` when the configured base URL ends in '/'.
     routerOptions: { ignoreDuplicateSlashes: true },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

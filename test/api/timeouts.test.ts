@@ -100,6 +100,7 @@ describe('connection limits: timeouts and the connection cap', () => {
     const sent = t.stop();
     assert.ok(sent < 100, `the body was never completed (${sent} bytes sent)`);
     assert.match(data, /^HTTP\/1\.1 408 /);
+    assert.deepEqual(JSON.parse(data.slice(data.indexOf('\r\n\r\n') + 4)), { code: 408, message: 'the request was not received within the request timeout' });
     assert.ok(ms >= REQUEST_MS - 50, `not before the timeout: ${ms} ms`);
   });
 
