@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './api/connection-limits.ts';
 import { type AlgorithmPolicy, algorithmPolicy, REKOR_DEFAULT_ALGORITHM_POLICY } from './crypto/verify.ts';
+import { isLoopbackHost } from './loopback.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -16,7 +18,17 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export type Profile = 'dev' | 'production';
 
 export interface Config {
+  /**
+   * PROVENANT_PROFILE, or by default: 'production' as soon as anything looks like production
+   * (productionSignals non-empty), 'dev' only for the pure quickstart.
+   */
   readonly profile: Profile;
+  /**
+   * Why this setup is production-like, one phrase per setting ("DATABASE_URL is set", "HOST
+   * 0.0.0.0 is not a loopback address", …); empty only for the quickstart (embedded database,
+   * generated keys, loopback HOST and public URL). Non-empty: the dev issuer is off.
+   */
+  readonly productionSignals: readonly string[];
   readonly port: number;
   readonly host: string;
   /** Unset → embedded PGlite in dataDir. Never a silent fallback from one to the other. */
@@ -48,8 +60,10 @@ export interface Config {
   readonly caKeyPath: string | undefined;
   /** The CT log's key (P-256 recommended); unset → generated (dev). */
   readonly ctKeyPath: string | undefined;
-  /** The development OIDC issuer at <publicUrl>/dev/oidc (dev profile on a loopback host). */
+  /** The development OIDC issuer at <publicUrl>/dev/oidc: only in the dev profile with no production signal. */
   readonly devOidc: boolean;
+  /** Request, header, keep-alive and idle timeouts and the connection cap. */
+  readonly connectionLimits: ConnectionLimits;
 }
 
 const KEYS = {
@@ -74,7 +88,17 @@ const KEYS = {
   PROVENANT_CA_KEY: 'caKeyPath',
   PROVENANT_CT_KEY: 'ctKeyPath',
   PROVENANT_DEV_OIDC: 'devOidc',
+  PROVENANT_REQUEST_TIMEOUT_MS: 'connectionLimits.requestTimeoutMs',
+  PROVENANT_HEADERS_TIMEOUT_MS: 'connectionLimits.headersTimeoutMs',
+  PROVENANT_KEEPALIVE_TIMEOUT_MS: 'connectionLimits.keepAliveTimeoutMs',
+  PROVENANT_CONNECTION_TIMEOUT_MS: 'connectionLimits.connectionTimeoutMs',
+  PROVENANT_MAX_CONNECTIONS: 'connectionLimits.maxConnections',
 } as const;
+
+/** Operator key files: any one of them set makes the setup production-like. */
+const KEY_FILE_SETTINGS = ['PROVENANT_LOG_KEY', 'PROVENANT_CT_KEY', 'PROVENANT_CA_CHAIN', 'PROVENANT_CA_KEY', 'PROVENANT_TSA_CHAIN', 'PROVENANT_TSA_KEY'] as const;
+/** What the production profile requires, in the order the message lists what is missing. */
+const PRODUCTION_REQUIRED = ['DATABASE_URL', ...KEY_FILE_SETTINGS] as const;
 
 type Raw = Record<string, string | undefined>;
 
@@ -122,6 +146,50 @@ function parsePolicy(v: string | undefined): AlgorithmPolicy {
   }
 }
 
+/**
+ * Why a setup is production-like, one phrase per setting; empty for the pure quickstart. The dev
+ * profile means embedded database, generated keys and loopback: any DATABASE_URL, any operator
+ * key file, a HOST that is not a loopback address, or a PROVENANT_PUBLIC_URL that is https (the
+ * server speaks plain http, so https means a TLS proxy in front, reachable from elsewhere) or names
+ * a host that is not loopback, each counts.
+ */
+function productionSignalsOf(raw: Raw, host: string, publicUrl: URL): string[] {
+  const signals: string[] = [];
+  if (raw.DATABASE_URL !== undefined) signals.push('DATABASE_URL is set');
+  for (const k of KEY_FILE_SETTINGS) if (raw[k] !== undefined) signals.push(`${k} is set`);
+  if (!isLoopbackHost(host)) signals.push(`HOST ${host} is not a loopback address`);
+  if (raw.PROVENANT_PUBLIC_URL !== undefined) {
+    if (publicUrl.protocol === 'https:') signals.push(`PROVENANT_PUBLIC_URL ${publicUrl.origin} is https (a TLS proxy in front)`);
+    else if (!isLoopbackHost(publicUrl.hostname)) signals.push(`PROVENANT_PUBLIC_URL ${publicUrl.origin} is not a loopback address`);
+  }
+  return signals;
+}
+
+function parseBool(raw: Raw, key: string): boolean | undefined {
+  const v = raw[key]?.trim().toLowerCase();
+  if (v === undefined) return undefined;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new ConfigError(`${key} must be true or false, got ${JSON.stringify(raw[key])}`);
+}
+
+function connectionLimitsOf(raw: Raw): ConnectionLimits {
+  const d = DEFAULT_CONNECTION_LIMITS;
+  const HOUR = 3_600_000;
+  const limits: ConnectionLimits = Object.freeze({
+    requestTimeoutMs: int(raw, 'PROVENANT_REQUEST_TIMEOUT_MS', d.requestTimeoutMs, 100, HOUR),
+    headersTimeoutMs: int(raw, 'PROVENANT_HEADERS_TIMEOUT_MS', d.headersTimeoutMs, 100, HOUR),
+    keepAliveTimeoutMs: int(raw, 'PROVENANT_KEEPALIVE_TIMEOUT_MS', d.keepAliveTimeoutMs, 100, HOUR),
+    connectionTimeoutMs: int(raw, 'PROVENANT_CONNECTION_TIMEOUT_MS', d.connectionTimeoutMs, 100, HOUR),
+    maxConnections: int(raw, 'PROVENANT_MAX_CONNECTIONS', d.maxConnections, 1, 1_000_000),
+  });
+  // Node refuses a header timeout longer than the request timeout (the headers are part of the request).
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(`PROVENANT_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) must not exceed PROVENANT_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`);
+  }
+  return limits;
+}
+
 /** Builds the frozen config from an environment (process.env by default). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const fromFile = env.PROVENANT_CONFIG ? readConfigFile(resolve(cwd, env.PROVENANT_CONFIG)) : {};
@@ -129,8 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const raw: Raw = { ...fromFile };
   for (const k of Object.keys(KEYS)) if (env[k] !== undefined && env[k] !== '') raw[k] = env[k];
 
-  const profile = (raw.PROVENANT_PROFILE ?? 'dev') as Profile;
-  if (profile !== 'dev' && profile !== 'production') {
+  if (raw.PROVENANT_PROFILE !== undefined && raw.PROVENANT_PROFILE !== 'dev' && raw.PROVENANT_PROFILE !== 'production') {
     throw new ConfigError(`PROVENANT_PROFILE must be "dev" or "production", got ${JSON.stringify(raw.PROVENANT_PROFILE)}`);
   }
   const port = int(raw, 'PORT', 3000, 0, 65535);
@@ -172,34 +239,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const tsaKeyPath = path(raw.PROVENANT_TSA_KEY);
   const caChainPath = path(raw.PROVENANT_CA_CHAIN);
   const caKeyPath = path(raw.PROVENANT_CA_KEY);
-  if ((caChainPath === undefined) !== (caKeyPath === undefined)) {
-    throw new ConfigError('PROVENANT_CA_CHAIN and PROVENANT_CA_KEY go together: set both (production) or neither (dev keys)');
-  }
-  const loopback = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host) || host.startsWith('127.');
-  const devOidcRaw = raw.PROVENANT_DEV_OIDC?.trim().toLowerCase();
-  if (devOidcRaw !== undefined && !['true', 'false', '1', '0'].includes(devOidcRaw)) throw new ConfigError('PROVENANT_DEV_OIDC must be true or false');
-  const devOidcWanted = devOidcRaw === undefined ? profile === 'dev' : devOidcRaw === 'true' || devOidcRaw === '1';
-  if (devOidcWanted && devOidcRaw !== undefined && !loopback) {
-    throw new ConfigError(`PROVENANT_DEV_OIDC mints tokens for any identity: it is refused when HOST (${host}) is not loopback`);
-  }
-  if (devOidcWanted && profile === 'production') throw new ConfigError('the dev OIDC issuer is not available in the production profile');
-  if ((tsaChainPath === undefined) !== (tsaKeyPath === undefined)) {
-    throw new ConfigError('PROVENANT_TSA_CHAIN and PROVENANT_TSA_KEY go together: set both (production) or neither (dev keys)');
-  }
   const logLevel = (raw.LOG_LEVEL ?? 'info') as LogLevel;
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got ${JSON.stringify(logLevel)}`);
   }
-  if (profile === 'production') {
-    if (!databaseUrl) throw new ConfigError('the production profile requires DATABASE_URL (the embedded database is for development)');
-    if (!logKeyPath) throw new ConfigError('the production profile requires PROVENANT_LOG_KEY (a PEM private key file)');
-    if (!tsaChainPath) throw new ConfigError('the production profile requires PROVENANT_TSA_CHAIN and PROVENANT_TSA_KEY (PEM files)');
-    if (!caChainPath) throw new ConfigError('the production profile requires PROVENANT_CA_CHAIN and PROVENANT_CA_KEY (PEM files)');
-    if (!path(raw.PROVENANT_CT_KEY)) throw new ConfigError('the production profile requires PROVENANT_CT_KEY (a PEM private key file)');
+
+  // Anything that looks like production gets production behaviour. Every refusal below is
+  // collected, so one start-up names everything to fix.
+  const productionSignals = productionSignalsOf(raw, host, publicUrl);
+  const profile: Profile = (raw.PROVENANT_PROFILE as Profile | undefined) ?? (productionSignals.length > 0 ? 'production' : 'dev');
+  const problems: string[] = [];
+  const devOidcSetting = parseBool(raw, 'PROVENANT_DEV_OIDC');
+  const devOidcAllowed = profile === 'dev' && productionSignals.length === 0;
+  if (devOidcSetting === true && !devOidcAllowed) {
+    const why = productionSignals.length > 0 ? `this setup is production-like: ${productionSignals.join('; ')}` : 'PROVENANT_PROFILE is production';
+    problems.push(
+      `PROVENANT_DEV_OIDC=${raw.PROVENANT_DEV_OIDC!.trim()} is refused: the dev issuer mints tokens for any identity and exists only in the quickstart (embedded database, generated keys, loopback HOST and public URL), and ${why}`,
+    );
   }
+  if (profile === 'production') {
+    const missing = PRODUCTION_REQUIRED.filter((k) => raw[k] === undefined);
+    if (missing.length > 0) {
+      const chosen = raw.PROVENANT_PROFILE === undefined ? ` (the default here, because ${productionSignals.join('; ')})` : '';
+      problems.push(
+        `the production profile${chosen} requires ${missing.join(', ')} (a postgres:// URL, PEM key and chain files); set them, or set PROVENANT_PROFILE=dev to generate what is missing (keys, and the embedded database without DATABASE_URL; the dev issuer stays off)`,
+      );
+    }
+  } else {
+    for (const [a, b] of [['PROVENANT_CA_CHAIN', 'PROVENANT_CA_KEY'], ['PROVENANT_TSA_CHAIN', 'PROVENANT_TSA_KEY']] as const) {
+      if ((raw[a] === undefined) !== (raw[b] === undefined)) problems.push(`${a} and ${b} go together: set both or neither (generated dev keys)`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
 
   return Object.freeze({
     profile,
+    productionSignals: Object.freeze(productionSignals),
     port,
     host,
     databaseUrl,
@@ -218,9 +293,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     caChainPath,
     caKeyPath,
     ctKeyPath: path(raw.PROVENANT_CT_KEY),
-    // Off (with a start-up warning) when the dev profile listens beyond loopback.
-    devOidc: devOidcWanted && loopback,
+    devOidc: devOidcAllowed && devOidcSetting !== false,
     verifyWorkers: int(raw, 'PROVENANT_VERIFY_WORKERS', Math.min(4, availableParallelism()), 0, 64),
+    connectionLimits: connectionLimitsOf(raw),
   });
 }
 

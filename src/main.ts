@@ -9,7 +9,8 @@ try {
   config = loadConfig();
 } catch (e) {
   if (e instanceof ConfigError) {
-    console.error(`provenant: configuration error: ${e.message}`);
+    // One line per problem: every refusal is reported at once.
+    for (const line of e.message.split('\n')) console.error(`provenant: configuration error: ${line}`);
     process.exit(2);
   }
   throw e;
@@ -23,6 +24,7 @@ const app = buildServer(services, {
   algorithmPolicy: config.algorithmPolicy,
   verifyWorkers: config.verifyWorkers,
   devOidc: config.devOidc,
+  connectionLimits: config.connectionLimits,
 });
 
 await app.listen({ port: config.port, host: config.host });
@@ -35,7 +37,9 @@ if (config.profile === 'dev') {
   logger.warn(
     `\n  ********************************************************************\n  *  DEV PROFILE: ${config.databaseUrl ? '' : 'embedded database, '}${config.logKeyPath ? '' : 'generated keys, '}${config.devOidc ? 'dev OIDC issuer, ' : ''}not for production\n  ********************************************************************`,
   );
-  if (!config.devOidc && process.env.PROVENANT_DEV_OIDC === undefined) logger.warn(`dev OIDC issuer disabled: HOST ${config.host} is not loopback`);
+  if (config.productionSignals.length > 0) {
+    logger.warn(`dev OIDC issuer off: PROVENANT_PROFILE=dev with production-like settings (${config.productionSignals.join('; ')})`);
+  }
 }
 
 let instance;

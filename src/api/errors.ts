@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, ProvenantError } from '../errors.ts';
 
 /** The one table from domain error codes to HTTP statuses. Rekor's body is always {code, message}. */
@@ -60,4 +62,45 @@ export function installErrorHandler(app: FastifyInstance): void {
     return sendError(reply, 500, 'internal server error');
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, `no route for ${request.method} ${request.url.split('?')[0]}`));
+}
+
+/**
+ * fastify's router errors, raised before any route or hook (fastify option `frameworkErrors`): a
+ * URL that is not valid percent-encoding (400) and a path parameter over the router's
+ * maxParamLength (414). The path is attacker-controlled: it is not echoed.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      return sendError(reply, 400, 'the URL is not valid: bad percent-encoding');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return sendError(reply, 414, 'a path parameter is too long');
+  }
+  request.log.error({ err: error }, 'unhandled framework error');
+  return sendError(reply, 500, 'internal server error');
+}
+
+/**
+ * Errors Node's HTTP parser raises before fastify sees a request (fastify option
+ * `clientErrorHandler`): the request or header timeout (408, see connection-limits.ts), headers
+ * over Node's maxHeaderSize (16 KiB unless --max-http-header-size; 431), anything unparsable (400). Answered as Rekor's {code, message},
+ * then the connection is closed, as Node itself does.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  // A reset peer or a socket already gone has nothing to answer (Node's 'clientError' contract).
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  let status = 400;
+  let message = 'malformed HTTP request';
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    message = 'the request was not received within the request timeout';
+  } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    message = `request headers larger than ${maxHeaderSize} bytes`;
+  }
+  if (socket.writable) {
+    const body = JSON.stringify({ code: status, message });
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }

@@ -5,9 +5,11 @@
  */
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { checkJsonDepth, MAX_JSON_DEPTH } from '../encoding/json-depth.ts';
 import { ProvenantError } from '../errors.ts';
 import type { TransparencyLog } from '../log/log.ts';
-import { installErrorHandler } from './errors.ts';
+import { type ConnectionLimits, connectionsCheckingIntervalMs, DEFAULT_CONNECTION_LIMITS } from './connection-limits.ts';
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from './errors.ts';
 import { registerEntryRoutes } from './routes/entries.ts';
 import { type AlgorithmPolicy, REKOR_DEFAULT_ALGORITHM_POLICY } from '../log/kinds/index.ts';
 import { registerLogRoutes } from './routes/log.ts';
@@ -43,8 +45,30 @@ export interface ServerOptions {
   verifyWorkers?: number;
   /** Register the dev OIDC issuer's routes (they answer 503 while it is not attached). Default true. */
   devOidc?: boolean;
+  /** Timeouts and the connection cap (default: DEFAULT_CONNECTION_LIMITS). */
+  connectionLimits?: ConnectionLimits;
   /** Sees every route as it is registered (the openapi test lists them). */
   onRoute?: (route: { method: string | string[]; url: string }) => void;
+}
+
+/**
+ * The one JSON parser of the server (routes with a raw-body parser of their own call
+ * checkJsonDepth themselves): the route's bodyLimit caps the size before a byte is parsed, then a
+ * linear scan refuses nesting deeper than MAX_JSON_DEPTH (400), then fastify's own parser
+ * (prototype-poisoning checks) runs.
+ */
+function installJsonParser(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    try {
+      checkJsonDepth(body as string, MAX_JSON_DEPTH);
+    } catch (e) {
+      done(e as ProvenantError, undefined);
+      return;
+    }
+    parse(req, body as string, done);
+  });
 }
 
 export function requireLog(s: Services): TransparencyLog {
@@ -68,6 +92,7 @@ function late<T extends object>(s: Services, get: (s: Services) => T | undefined
 }
 
 export function buildServer(services: Services, opts: ServerOptions = {}): FastifyInstance {
+  const limits = opts.connectionLimits ?? DEFAULT_CONNECTION_LIMITS;
   const app = Fastify({
     loggerInstance: opts.logger || undefined,
     // Per-request lines only at debug level: two lines per request cost more than a proof.
@@ -75,10 +100,25 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
     logger: opts.logger === undefined ? false : undefined,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
+    // Errors raised before a route runs answer {code, message} too (errors.ts).
+    frameworkErrors,
+    clientErrorHandler,
     // sigstore-js posts to `//api/v2/signingCert` when the configured base URL ends in '/'.
     routerOptions: { ignoreDuplicateSlashes: true },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Slow and idle clients (see connection-limits.ts). fastify's own defaults disable the request
+    // timeout; Node's would check it only every 30 s.
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.connectionTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: connectionsCheckingIntervalMs(limits),
+    },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  app.server.maxConnections = limits.maxConnections;
+  installJsonParser(app);
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   installErrorHandler(app);
 
@@ -98,6 +138,6 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
   registerCaRoutes(app, () => (services.notReady ? undefined : services.ca));
   registerCtRoutes(app, () => (services.notReady ? undefined : services.ca?.ctLog));
   registerTrustRoutes(app, late(services, (s) => s.trust, 'trust service'));
-  if (opts.devOidc !== false) registerDevOidcRoutes(app, late(services, (s) => s.devOidc, 'dev OIDC issuer (disabled unless PROVENANT_DEV_OIDC)'));
+  if (opts.devOidc !== false) registerDevOidcRoutes(app, late(services, (s) => s.devOidc, 'dev OIDC issuer (only in the quickstart: embedded database, generated keys, loopback)'));
   return app;
 }

@@ -1,7 +1,8 @@
 /**
  * Development identity provider: an OIDC issuer at <publicUrl>/dev/oidc that mints ID tokens for
  * any claims it is given, so a new user can try keyless signing without an identity provider.
- * Only for the dev profile on a loopback host (the composition root enforces this).
+ * Only in the quickstart setup: config.ts turns it on only in the dev profile with nothing
+ * production-like (no DATABASE_URL, no key file, loopback HOST and public URL).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { SigningConfig, TrustedRoot } from '@sigstore/protobuf-specs';
@@ -12,26 +15,36 @@ import { bundleBuilderFromSigningConfig } from '@sigstore/sign';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { attest, sign } from 'sigstore';
 import { generateCaChain } from '../../src/x509/ca-material.ts';
+import { TestIssuer } from '../ca/helpers.ts';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.ts';
 
 describe('keyless signing against a live instance (sigstore-js)', () => {
   let srv: ServerProcess;
+  let issuer: TestIssuer;
+  let configDir: string;
   let root: any;
   let token: string;
   const identity = { sub: 'alice', email: 'alice@example.com', email_verified: true };
 
   before(async () => {
-    srv = await startServerProcess();
+    issuer = await TestIssuer.start();
+    configDir = mkdtempSync(join(tmpdir(), 'keyless-'));
+    const caConfig = join(configDir, 'fulcio.yaml');
+    writeFileSync(caConfig, `oidc-issuers:\n  ${issuer.url}:\n    issuer-url: ${issuer.url}\n    client-id: sigstore\n    type: email\n`);
+    srv = await startServerProcess({ PROVENANT_CA_CONFIG: caConfig });
     root = await (await fetch(`${srv.url}/trust/trusted_root.json`)).json();
-    const r = await fetch(`${srv.url}/dev/oidc/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(identity) });
-    assert.equal(r.status, 200);
-    token = ((await r.json()) as { id_token: string }).id_token;
+    // Valid for the whole suite on a slow machine.
+    token = await issuer.mint({ ...identity, exp: Math.floor(Date.now() / 1000) + 1800 });
   });
-  after(() => srv?.stop());
+  after(async () => {
+    await srv?.stop();
+    await issuer?.close();
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+  });
 
   const opts = () => ({ fulcioURL: srv.url, rekorURL: srv.url, tsaServerURL: `${srv.url}/api/v1/timestamp`, identityToken: token });
   const verifier = (r: any = root) => new Verifier(toTrustMaterial(TrustedRoot.fromJSON(r)), { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 });
-  const policy = () => ({ subjectAlternativeName: 'alice@example.com', extensions: { issuer: `${srv.url}/dev/oidc` } });
+  const policy = () => ({ subjectAlternativeName: 'alice@example.com', extensions: { issuer: issuer.url } });
   const check = (bundle: unknown, data?: Buffer, r?: any, p = policy()) => verifier(r).verify(toSignedEntity(bundleFromJSON(bundle), data), p);
 
   it('the trusted root describes this instance', () => {
@@ -54,7 +67,7 @@ describe('keyless signing against a live instance (sigstore-js)', () => {
     const signer = check(bundle, data);
     assert.equal(signer.identity?.subjectAlternativeName, 'alice@example.com');
     assert.throws(() => check(bundle, Buffer.from('tampered')));
-    assert.throws(() => check(bundle, data, root, { subjectAlternativeName: 'mallory@example.com', extensions: { issuer: `${srv.url}/dev/oidc` } }));
+    assert.throws(() => check(bundle, data, root, { subjectAlternativeName: 'mallory@example.com', extensions: { issuer: issuer.url } }));
     const badProof = structuredClone(bundle);
     badProof.verificationMaterial.tlogEntries[0].inclusionProof.hashes[0] = Buffer.alloc(32, 9).toString('base64');
     assert.throws(() => check(badProof, data));

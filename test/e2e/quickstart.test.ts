@@ -14,7 +14,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 describe('README quickstart', () => {
   let srv: ServerProcess;
   before(async () => {
-    srv = await startServerProcess();
+    // The quickstart is `npm start` with no settings: the embedded database on both passes (any
+    // DATABASE_URL turns the dev issuer off).
+    srv = await startServerProcess({}, { embedded: true });
   });
   after(() => srv?.stop());
 

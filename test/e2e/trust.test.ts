@@ -13,11 +13,17 @@ const BIN = fileURLToPath(new URL('../../bin/provenant.mjs', import.meta.url));
 
 describe('trust material and the dev identity provider', () => {
   let live: LiveInstance;
+  // The dev issuer exists only in the quickstart setup (embedded database), on both passes.
+  let dev: LiveInstance;
   before(async () => {
     live = await startLive();
+    dev = await startLive({}, {}, { embedded: true });
   });
-  after(() => live.stop());
-  const json = async (p: string) => (await (await fetch(`${live.url}${p}`)).json()) as any;
+  after(async () => {
+    await live.stop();
+    await dev.stop();
+  });
+  const json = async (p: string, base = live.url) => (await (await fetch(`${base}${p}`)).json()) as any;
 
   it('signing_config.json: v0.2, full TSA URL, ANY selectors, log URL carries the checkpoint name', async () => {
     const sc = await json('/trust/signing_config.json');
@@ -26,7 +32,11 @@ describe('trust material and the dev identity provider', () => {
     assert.equal(sc.rekorTlogConfig.selector, 'ANY');
     assert.equal(sc.tsaConfig.selector, 'ANY');
     assert.equal(sc.caUrls[0].url, live.url);
-    assert.equal(sc.oidcUrls[0].url, `${live.url}/dev/oidc`);
+    assert.deepEqual(
+      sc.oidcUrls.map((u: { url: string }) => u.url),
+      live.config.devOidc ? [`${live.url}/dev/oidc`] : [],
+    );
+    assert.equal((await json('/trust/signing_config.json', dev.url)).oidcUrls[0].url, `${dev.url}/dev/oidc`);
     const name = live.instance.log.checkpoint.note.split('\n')[0]!.split(' - ')[0]!;
     assert.equal(new URL(sc.rekorTlogUrls[0].url).host, name);
     for (const s of [...sc.caUrls, ...sc.rekorTlogUrls, ...sc.tsaUrls]) assert.equal(s.majorApiVersion, 1);
@@ -59,9 +69,9 @@ describe('trust material and the dev identity provider', () => {
   });
 
   it('dev OIDC: discovery, JWKS and a 10-minute token for the given claims (iss/aud/exp ignored)', async () => {
-    const disc = await json('/dev/oidc/.well-known/openid-configuration');
-    assert.equal(disc.issuer, `${live.url}/dev/oidc`);
-    const r = await fetch(`${live.url}/dev/oidc/token`, {
+    const disc = await json('/dev/oidc/.well-known/openid-configuration', dev.url);
+    assert.equal(disc.issuer, `${dev.url}/dev/oidc`);
+    const r = await fetch(`${dev.url}/dev/oidc/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ sub: 'alice', email: 'alice@example.com', email_verified: true, iss: 'https://evil', aud: 'other', exp: 1 }),
@@ -81,7 +91,7 @@ describe('trust material and the dev identity provider', () => {
     ['a huge claim set', JSON.stringify({ sub: 'a', x: 'y'.repeat(20000) }), 'application/json'],
   ] as const) {
     it(`dev OIDC token endpoint refuses ${what} with {code, message}`, async () => {
-      const r = await fetch(`${live.url}/dev/oidc/token`, { method: 'POST', headers: { 'content-type': type }, body });
+      const r = await fetch(`${dev.url}/dev/oidc/token`, { method: 'POST', headers: { 'content-type': type }, body });
       assert.ok(r.status === 400 || r.status === 413, String(r.status));
       const j = (await r.json()) as any;
       assert.equal(j.code, r.status);
@@ -89,12 +99,12 @@ describe('trust material and the dev identity provider', () => {
     });
   }
 
-  it('the dev issuer is refused beyond loopback and in production', () => {
+  it('the dev issuer is refused beyond loopback and in production (the whole matrix: test/config-matrix.test.ts)', () => {
     assert.throws(() => loadConfig({ HOST: '0.0.0.0', PROVENANT_DEV_OIDC: 'true' }), ConfigError);
-    assert.equal(loadConfig({ HOST: '0.0.0.0' }).devOidc, false);
+    assert.equal(loadConfig({ HOST: '0.0.0.0', PROVENANT_PROFILE: 'dev' }).devOidc, false);
     assert.equal(loadConfig({}).devOidc, true);
     assert.throws(() => loadConfig({ PROVENANT_PROFILE: 'production', DATABASE_URL: 'postgres://x@y/z', PROVENANT_LOG_KEY: '/k' }), /PROVENANT_TSA_CHAIN/);
-    assert.throws(() => loadConfig({ PROVENANT_PROFILE: 'production', DATABASE_URL: 'postgres://x@y/z', PROVENANT_LOG_KEY: '/k', PROVENANT_TSA_CHAIN: '/c', PROVENANT_TSA_KEY: '/k', PROVENANT_CA_CHAIN: '/c', PROVENANT_CA_KEY: '/k', PROVENANT_CT_KEY: '/k', PROVENANT_DEV_OIDC: 'true' }), /not available in the production profile/);
+    assert.throws(() => loadConfig({ PROVENANT_PROFILE: 'production', DATABASE_URL: 'postgres://x@y/z', PROVENANT_LOG_KEY: '/k', PROVENANT_TSA_CHAIN: '/c', PROVENANT_TSA_KEY: '/k', PROVENANT_CA_CHAIN: '/c', PROVENANT_CA_KEY: '/k', PROVENANT_CT_KEY: '/k', PROVENANT_DEV_OIDC: 'true' }), /PROVENANT_DEV_OIDC=true is refused/);
     const prod = loadConfig({ PROVENANT_PROFILE: 'production', DATABASE_URL: 'postgres://x@y/z', PROVENANT_LOG_KEY: '/k', PROVENANT_TSA_CHAIN: '/c', PROVENANT_TSA_KEY: '/k', PROVENANT_CA_CHAIN: '/c', PROVENANT_CA_KEY: '/k', PROVENANT_CT_KEY: '/k' });
     assert.equal(prod.devOidc, false);
   });

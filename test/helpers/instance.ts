@@ -18,16 +18,22 @@ export interface LiveInstance {
   stop(): Promise<void>;
 }
 
-/** `server`: options for buildServer (default: its defaults, e.g. verification on the event loop). */
-export async function startLive(env: Record<string, string> = {}, server: ServerOptions = {}): Promise<LiveInstance> {
+/**
+ * `server`: options for buildServer (default: its defaults, e.g. verification on the event loop).
+ * On the Postgres pass: that database with PROVENANT_PROFILE=dev (generated keys, dev issuer off,
+ * as for any DATABASE_URL). `embedded: true` keeps PGlite on both passes (the quickstart setup,
+ * the only one with the dev issuer).
+ */
+export async function startLive(env: Record<string, string> = {}, server: ServerOptions = {}, o: { embedded?: boolean } = {}): Promise<LiveInstance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'provenant-test-'));
-  const schema = PG_URL ? newSchemaName('e2e') : undefined;
+  const pgUrl = o.embedded ? undefined : PG_URL;
+  const schema = pgUrl ? newSchemaName('e2e') : undefined;
   const services: Services = { notReady: 'starting' };
   const app = buildServer(services, server);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: String(port), ...(PG_URL ? { DATABASE_URL: PG_URL } : {}), LOG_LEVEL: 'silent', ...env });
-  const instance = await startInstance(config, pino({ level: 'silent' }), { schema, inMemory: !PG_URL });
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: String(port), ...(pgUrl ? { DATABASE_URL: pgUrl, PROVENANT_PROFILE: 'dev' } : {}), LOG_LEVEL: 'silent', ...env });
+  const instance = await startInstance(config, pino({ level: 'silent' }), { schema, inMemory: !pgUrl });
   attachServices(services, instance);
   return {
     url: `http://127.0.0.1:${port}`,

@@ -1,6 +1,9 @@
 /**
  * A server started the way the README says (`npm start` = tsx src/main.ts) in a child process, on
- * a free loopback port with its own DATA_DIR — and, on the Postgres pass, its own database.
+ * a free loopback port with its own DATA_DIR — and, on the Postgres pass, its own database with
+ * PROVENANT_PROFILE=dev (generated keys; a DATABASE_URL alone would default to production, and it
+ * keeps the dev issuer off). `embedded: true` keeps the embedded database on both passes: the
+ * README's quickstart, the only setup with the dev issuer.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,12 +44,12 @@ async function adminQuery(q: string): Promise<void> {
   }
 }
 
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string> = {}, o: { embedded?: boolean } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'provenant-proc-'));
   let dbName: string | undefined;
   let databaseUrl: string | undefined;
-  if (PG_URL) {
+  if (PG_URL && !o.embedded) {
     dbName = `e2e_${randomBytes(5).toString('hex')}`;
     await adminQuery(`CREATE DATABASE ${dbName}`);
     const u = new URL(PG_URL);
@@ -55,7 +58,16 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
   }
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', DATABASE_URL: databaseUrl ?? '', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      DATABASE_URL: databaseUrl ?? '',
+      PROVENANT_PROFILE: databaseUrl ? 'dev' : '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { checkJsonDepth, MAX_JSON_DEPTH } from '../../encoding/json-depth.ts';
 import { ProvenantError } from '../../errors.ts';
 import type { TimestampAuthority } from '../../tsa/authority.ts';
 import { parseJsonTimestampRequest } from '../../tsa/json-request.ts';
@@ -30,7 +31,7 @@ export function registerTsaRoutes(app: FastifyInstance, tsa: TimestampAuthority)
     scope.addContentTypeParser(TIMESTAMP_QUERY, { parseAs: 'buffer', bodyLimit: TSA_BODY_LIMIT }, raw);
     scope.addContentTypeParser(JSON_TYPE, { parseAs: 'buffer', bodyLimit: TSA_BODY_LIMIT }, raw);
 
-    scope.post('/api/v1/timestamp', async (request, reply) => {
+    scope.post('/api/v1/timestamp', { bodyLimit: TSA_BODY_LIMIT }, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : undefined;
       let parsed: TimestampRequest;
       switch (mediaType(request)) {
@@ -38,6 +39,8 @@ export function registerTsaRoutes(app: FastifyInstance, tsa: TimestampAuthority)
           parsed = parseTimeStampReq(body ?? Buffer.alloc(0));
           break;
         case JSON_TYPE:
+          // This scope bypasses the server's JSON parser, so its depth limit is applied here.
+          checkJsonDepth(body ?? Buffer.alloc(0), MAX_JSON_DEPTH);
           parsed = parseJsonTimestampRequest(body ?? Buffer.alloc(0));
           break;
         default:
