@@ -81,8 +81,8 @@ export async function startInstance(config: Config, logger: Logger, o: StartOpti
     const guard = (what: string) => {
       if (o.inMemory) return undefined;
       const path = join(config.dataDir, `signed-state-${what}${o.schema ? `-${o.schema}` : ''}.json`);
-      if (o.reseedSignedState) logger.warn({ path }, `${RESEED_SIGNED_STATE_ENV} is set: re-seeding the signed-state record from the newest checkpoint in storage; unset it after this start`);
-      return new SignedStateGuard(path, { reseed: o.reseedSignedState === true });
+      if (o.reseedSignedState ?? config.reseedSignedState) logger.warn({ path }, `${RESEED_SIGNED_STATE_ENV} is set: re-seeding the signed-state record from the newest checkpoint in storage; unset it after this start`);
+      return new SignedStateGuard(path, { reseed: (o.reseedSignedState ?? config.reseedSignedState) === true });
     };
     // Refusing to sign is an outage that needs an operator: logged loudly, once per condition.
     const refusal = (what: string) => ({

@@ -51,8 +51,15 @@ export interface Config {
   readonly tsaKeyPath: string | undefined;
   /** Key/hash pairs accepted for hashedrekord entries (default: Rekor's list). */
   readonly algorithmPolicy: AlgorithmPolicy;
-  /** Worker threads verifying proposed entries (0: on the event loop). */
+  /** Worker threads verifying proposed entries (at least 1: attacker-supplied entries are never
+   *  decoded or verified on the event loop). */
   readonly verifyWorkers: number;
+  /** Per-entry verification deadline, ms: a worker past it is terminated and replaced (503). */
+  readonly verifyDeadlineMs: number;
+  /** Entries that may wait for a verifier thread; beyond → 503 with Retry-After. */
+  readonly verifyMaxQueued: number;
+  /** PROVENANT_RESEED_SIGNED_STATE: for one start, re-seed the signed-state records from storage. */
+  readonly reseedSignedState: boolean;
   /** Fulcio-format issuer configuration (JSON OIDCIssuers / YAML oidc-issuers). */
   readonly caConfigPath: string | undefined;
   /** CA chain (PEM: intermediate, root) and the intermediate's key; unset → generated (dev). */
@@ -83,6 +90,9 @@ const KEYS = {
   PROVENANT_TSA_KEY: 'tsaKeyPath',
   PROVENANT_ALLOWED_ALGORITHMS: 'algorithmPolicy',
   PROVENANT_VERIFY_WORKERS: 'verifyWorkers',
+  PROVENANT_VERIFY_DEADLINE_MS: 'verifyDeadlineMs',
+  PROVENANT_VERIFY_QUEUE: 'verifyMaxQueued',
+  PROVENANT_RESEED_SIGNED_STATE: 'reseedSignedState',
   PROVENANT_CA_CONFIG: 'caConfigPath',
   PROVENANT_CA_CHAIN: 'caChainPath',
   PROVENANT_CA_KEY: 'caKeyPath',
@@ -294,7 +304,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     caKeyPath,
     ctKeyPath: path(raw.PROVENANT_CT_KEY),
     devOidc: devOidcAllowed && devOidcSetting !== false,
-    verifyWorkers: int(raw, 'PROVENANT_VERIFY_WORKERS', Math.min(4, availableParallelism()), 0, 64),
+    verifyWorkers: int(raw, 'PROVENANT_VERIFY_WORKERS', Math.min(4, availableParallelism()), 1, 64),
+    verifyDeadlineMs: int(raw, 'PROVENANT_VERIFY_DEADLINE_MS', 2000, 100, 60_000),
+    verifyMaxQueued: int(raw, 'PROVENANT_VERIFY_QUEUE', 64, 1, 100_000),
+    reseedSignedState: parseBool(raw, 'PROVENANT_RESEED_SIGNED_STATE') === true,
     connectionLimits: connectionLimitsOf(raw),
   });
 }

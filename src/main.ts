@@ -23,6 +23,8 @@ const app = buildServer(services, {
   maxEntryBodyBytes: config.maxEntryBodyBytes,
   algorithmPolicy: config.algorithmPolicy,
   verifyWorkers: config.verifyWorkers,
+  verifyDeadlineMs: config.verifyDeadlineMs,
+  verifyMaxQueued: config.verifyMaxQueued,
   devOidc: config.devOidc,
   connectionLimits: config.connectionLimits,
 });

@@ -43,6 +43,10 @@ export interface ServerOptions {
   algorithmPolicy?: AlgorithmPolicy;
   /** Threads verifying proposed entries (default 0: on the event loop). */
   verifyWorkers?: number;
+  /** Per-entry verification deadline, ms (default: the pool's). */
+  verifyDeadlineMs?: number;
+  /** Entries that may wait for a verifier thread (default: the pool's). */
+  verifyMaxQueued?: number;
   /** Register the dev OIDC issuer's routes (they answer 503 while it is not attached). Default true. */
   devOidc?: boolean;
   /** Timeouts and the connection cap (default: DEFAULT_CONNECTION_LIMITS). */
@@ -133,6 +137,8 @@ export function buildServer(services: Services, opts: ServerOptions = {}): Fasti
     policy: opts.algorithmPolicy ?? REKOR_DEFAULT_ALGORITHM_POLICY,
     maxEntryBodyBytes: opts.maxEntryBodyBytes ?? 4 * 1024 * 1024,
     verifyWorkers: opts.verifyWorkers ?? 0,
+    ...(opts.verifyDeadlineMs !== undefined ? { verifyDeadlineMs: opts.verifyDeadlineMs } : {}),
+    ...(opts.verifyMaxQueued !== undefined ? { verifyMaxQueued: opts.verifyMaxQueued } : {}),
   });
   registerTsaRoutes(app, late(services, (s) => s.tsa, 'timestamp authority'));
   registerCaRoutes(app, () => (services.notReady ? undefined : services.ca));

@@ -10,6 +10,7 @@
  * this server does not implement and a kind Rekor knows but we do not implement.
  */
 import { ProvenantError } from '../../errors.ts';
+import { checkJsonDepth } from '../../encoding/json-depth.ts';
 import { isObject, malformed, type CanonicalEntry, type DecodeOptions } from './common.ts';
 import { KINDS, REKOR_ONLY_KINDS } from './registry.ts';
 
@@ -90,6 +91,9 @@ export function kindFromBody(body: Uint8Array): { kind: string; apiVersion: stri
 
 /** Raw request bytes → canonical entry: malformed JSON is invalid_argument (400), then decodeProposedEntry. */
 export function decodeProposedEntryJson(json: Uint8Array, opts: DecodeOptions): CanonicalEntry {
+  // Attacker-controlled bytes: nesting bounded (linear scan) before JSON.parse and the recursive
+  // decoders and canonicalisation that follow it.
+  checkJsonDepth(json);
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8'));
