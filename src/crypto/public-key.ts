@@ -19,11 +19,14 @@
  * No trust decision is made here: Rekor checks no trust root, no validity period and no key usage
  * (only a submitted chain is checked against its own last certificate; see verifyCertificateChain).
  */
-import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ProvenantError } from '../errors.ts';
 import { decodePem, encodePem, PemError } from '../encoding/pem.ts';
 import { encodeBase64 } from '../encoding/base64.ts';
+
+// Chain verification is its own concept (src/x509/chain.ts); re-exported for the entry kinds.
+export { verifyCertificateChain } from '../x509/chain.ts';
 
 export type EcCurve = 'P-224' | 'P-256' | 'P-384' | 'P-521';
 
@@ -635,59 +638,6 @@ function parseBasicConstraints(value: Uint8Array): { isCA: boolean; maxPathLen: 
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Chain check for a submitted PEM chain (Rekor pkg/pki/x509 verifyCertChain): Go `Certificate.Verify`
-// with the last certificate as the only root, the middle ones as intermediates, any EKU, at the
-// leaf's NotBefore. We check the parts of Go's algorithm that matter for such chains: a path of
-// name-chained, signature-verified certificates from the leaf to the root, every certificate on it
-// valid at that time, intermediates are CAs within their path length, the leaf has no unhandled
-// critical extension, no MD5/SHA-1 signatures. Not checked (unlike Go): name constraints.
-
-const INSECURE_SIG_ALGS = new Set([
-  '1.2.840.113549.1.1.4', // md5WithRSAEncryption
-  '1.2.840.113549.1.1.5', // sha1WithRSAEncryption
-  '1.2.840.10045.4.1', // ecdsa-with-SHA1
-  '1.2.840.10040.4.3', // dsa-with-sha1
-]);
-
-/** Throws ProvenantError 'invalid_entry' when the chain does not verify. Requires certs.length ≥ 1. */
-export function verifyCertificateChain(certs: readonly ClientCertificate[]): void {
-  const leaf = certs[0];
-  if (leaf === undefined) throw new ProvenantError('invalid_entry', 'no certificate chain provided');
-  if (certs.length === 1) return;
-  const root = certs[certs.length - 1] as ClientCertificate;
-  const intermediates = certs.slice(1, -1);
-  const at = leaf.notBefore.getTime();
-  const err = (m: string) => new ProvenantError('invalid_entry', `x509: ${m}`);
-  if (leaf.unhandledCritical.length > 0) throw err('unhandled critical extension');
-
-  const validAt = (c: ClientCertificate) => c.notBefore.getTime() <= at && at <= c.notAfter.getTime();
-  const signedBy = (child: ClientCertificate, parent: ClientCertificate): boolean => {
-    if (!bytesEqual(child.issuerRaw, parent.subjectRaw)) return false;
-    if (INSECURE_SIG_ALGS.has(child.signatureAlgorithm)) return false;
-    try {
-      return new X509Certificate(Buffer.from(child.der)).verify(parent.key.keyObject);
-    } catch {
-      return false;
-    }
-  };
-  // Depth-first search from the leaf; each certificate used at most once per path.
-  const search = (current: ClientCertificate, path: ClientCertificate[]): boolean => {
-    if (path.length > MAX_CHAIN) return false;
-    const numIntermediates = path.length - 1;
-    if (signedBy(current, root) && validAt(root) && (root.maxPathLen < 0 || numIntermediates <= root.maxPathLen)) return true;
-    for (const candidate of intermediates) {
-      if (path.includes(candidate)) continue;
-      if (!candidate.isCA || !validAt(candidate)) continue;
-      if (candidate.maxPathLen >= 0 && numIntermediates > candidate.maxPathLen) continue;
-      if (signedBy(current, candidate) && search(candidate, [...path, candidate])) return true;
-    }
-    return false;
-  };
-  if (!validAt(leaf)) throw err('certificate has expired or is not yet valid');
-  if (!search(leaf, [leaf])) throw err('certificate signed by unknown authority');
 }
 
 // ---------------------------------------------------------------------------------------------
