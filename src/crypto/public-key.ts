@@ -256,6 +256,20 @@ function decodeOid(b: Uint8Array): string {
 //   AlgorithmIdentifier  ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL }
 //   RSAPublicKey         ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
 
+/**
+ * Largest RSA modulus accepted, in bits. Rekor's and Fulcio's algorithm allow-lists stop at 4096, and
+ * the cost of a verification grows with the square of the modulus size, so larger keys are refused
+ * while parsing, before any signature is checked.
+ */
+export const MAX_RSA_MODULUS_BITS = 4096;
+/**
+ * Largest RSA public exponent: Go's crypto/rsa (checkPublicKey, Go 1.24 and earlier checkPub) refuses
+ * e < 2, an even e and e > 2^31-1 at verification; the same rule is applied here at parse time, so
+ * odd 3 ≤ e ≤ 2^31-1 (OpenSSL alone would accept up to 64-bit exponents on large moduli). Go also
+ * refuses an even modulus.
+ */
+const MAX_RSA_EXPONENT = 2n ** 31n - 1n;
+
 const OID_RSA = '1.2.840.113549.1.1.1';
 const OID_EC = '1.2.840.10045.2.1';
 const OID_ED25519 = '1.3.101.112';
@@ -303,10 +317,19 @@ function parseSpkiInner(der: Uint8Array): ClientPublicKey {
     const [nT, eT, ...rest] = childrenOf(keyBytes, rsa);
     if (nT === undefined || eT === undefined || rest.length > 0) throw new DerError('malformed RSA public key');
     raw = positiveInteger(keyBytes, nT, 'RSA modulus');
-    const e = positiveInteger(keyBytes, eT, 'RSA public exponent');
-    if (e.length > 8) throw new DerError('RSA public exponent too large');
-    rsaExponent = BigInt('0x' + hex(e));
+    // Size and sanity before anything uses the key (issue 10: a 16384-bit key cost 16× a 4096-bit
+    // one per verification, and was verified before any allow-list check).
     const modulusBits = raw.length * 8 - Math.clz32(raw[0] as number) + 24;
+    if (modulusBits > MAX_RSA_MODULUS_BITS) {
+      throw new DerError(`RSA modulus of ${modulusBits} bits is larger than the limit of ${MAX_RSA_MODULUS_BITS} bits`);
+    }
+    if (((raw[raw.length - 1] as number) & 1) === 0) throw new DerError('RSA modulus is even');
+    const e = positiveInteger(keyBytes, eT, 'RSA public exponent');
+    // More than 4 octets is over the limit whatever the value; no need to convert it.
+    rsaExponent = e.length > 4 ? undefined : BigInt('0x' + hex(e));
+    if (rsaExponent === undefined || rsaExponent < 3n || rsaExponent > MAX_RSA_EXPONENT || (rsaExponent & 1n) === 0n) {
+      throw new DerError(`RSA public exponent must be odd and between 3 and ${MAX_RSA_EXPONENT} (2^31-1)`);
+    }
     type = { alg: 'rsa', modulusBits, sizeBits: raw.length * 8 };
   } else if (oid === OID_EC) {
     if (params === undefined || params.tag !== TAG_OID) throw new DerError('EC key without a named curve');
