@@ -24,6 +24,24 @@ import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ProvenantError } from '../errors.ts';
 import { decodePem, encodePem, PemError } from '../encoding/pem.ts';
 import { encodeBase64 } from '../encoding/base64.ts';
+import {
+  checkNesting,
+  childrenOf,
+  content,
+  decodeOid,
+  DerError,
+  readElement,
+  readPositiveInteger,
+  TAG_BIT_STRING,
+  TAG_INTEGER,
+  TAG_NULL,
+  TAG_OCTET_STRING,
+  TAG_OID,
+  TAG_SEQUENCE,
+  TAG_UTF8,
+  type Tlv,
+  whole,
+} from '../encoding/der.ts';
 
 // Chain verification is its own concept (src/x509/chain.ts); re-exported for the entry kinds.
 export { verifyCertificateChain } from '../x509/chain.ts';
@@ -148,107 +166,7 @@ function freeze(v: Omit<ClientVerifier, 'canonicalPemBytes'>): ClientVerifier {
   return Object.freeze({ ...v, canonicalPemBytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), certificates: Object.freeze([...v.certificates]), subjects: Object.freeze([...v.subjects]) });
 }
 
-// ---------------------------------------------------------------------------------------------
-// Minimal strict DER reader (X.690 §10): single-octet tags, definite minimal lengths. It delimits
-// elements and hands out exact byte ranges (Go keeps `cert.Raw`, `RawTBSCertificate`, raw names);
-// the few fields we interpret are decoded below, each next to its ASN.1 definition. (A full
-// @peculiar/asn1-x509 parse of a Fulcio certificate costs ~0.55 ms; this walk a few µs.)
-
-interface Tlv {
-  readonly tag: number; // identifier octet
-  readonly start: number;
-  readonly contentStart: number;
-  readonly end: number;
-}
-
-class DerError extends Error {}
-
-function readTlv(buf: Uint8Array, pos: number, limit: number): Tlv {
-  if (pos + 2 > limit) throw new DerError('truncated DER element');
-  const tag = buf[pos] as number;
-  if ((tag & 0x1f) === 0x1f) throw new DerError('multi-octet DER tags are not supported');
-  let len = buf[pos + 1] as number;
-  let p = pos + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0) throw new DerError('indefinite length is not DER');
-    if (n > 4) throw new DerError('DER length too large');
-    if (p + n > limit) throw new DerError('truncated DER length');
-    if (buf[p] === 0) throw new DerError('non-minimal DER length');
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + (buf[p + i] as number);
-    if (len < 0x80) throw new DerError('non-minimal DER length');
-    p += n;
-  }
-  if (p + len > limit) throw new DerError('truncated DER element');
-  return { tag, start: pos, contentStart: p, end: p + len };
-}
-
-/** The elements that exactly fill `parent`'s content. */
-function childrenOf(buf: Uint8Array, parent: Tlv): Tlv[] {
-  const out: Tlv[] = [];
-  for (let p = parent.contentStart; p < parent.end; ) {
-    const t = readTlv(buf, p, parent.end);
-    out.push(t);
-    p = t.end;
-  }
-  return out;
-}
-
-/** One element spanning all of `buf` (no trailing data). */
-function readWhole(buf: Uint8Array): Tlv {
-  const t = readTlv(buf, 0, buf.length);
-  if (t.end !== buf.length) throw new DerError('trailing data after DER element');
-  return t;
-}
-
-/** Walks every constructed element, so every length inside is checked. */
-function checkDerTree(buf: Uint8Array, t: Tlv, depth: number): void {
-  if (depth > 32) throw new DerError('DER nesting too deep');
-  if (t.tag & 0x20) for (const c of childrenOf(buf, t)) checkDerTree(buf, c, depth + 1);
-}
-
-const content = (buf: Uint8Array, t: Tlv) => buf.subarray(t.contentStart, t.end);
-const whole = (buf: Uint8Array, t: Tlv) => buf.subarray(t.start, t.end);
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-
-const TAG_INTEGER = 0x02;
-const TAG_BIT_STRING = 0x03;
-const TAG_OCTET_STRING = 0x04;
-const TAG_NULL = 0x05;
-const TAG_OID = 0x06;
-const TAG_UTF8 = 0x0c;
-const TAG_SEQUENCE = 0x30;
-
-/** Positive INTEGER in minimal two's complement (Go cryptobyte ReadASN1Integer rules). */
-function positiveInteger(buf: Uint8Array, t: Tlv, what: string): Uint8Array {
-  if (t.tag !== TAG_INTEGER) throw new DerError(`${what}: expected INTEGER`);
-  const c = content(buf, t);
-  if (c.length === 0) throw new DerError(`${what}: empty INTEGER`);
-  if (c.length > 1 && ((c[0] === 0 && ((c[1] as number) & 0x80) === 0) || (c[0] === 0xff && ((c[1] as number) & 0x80) !== 0))) {
-    throw new DerError(`${what}: INTEGER not minimally encoded`);
-  }
-  if (((c[0] as number) & 0x80) !== 0) throw new DerError(`${what}: negative INTEGER`);
-  const mag = c[0] === 0 ? c.subarray(1) : c;
-  if (mag.length === 0) throw new DerError(`${what}: INTEGER is zero`);
-  return mag;
-}
-
-function decodeOid(b: Uint8Array): string {
-  const parts: number[] = [];
-  let v = 0;
-  for (let i = 0; i < b.length; i++) {
-    const x = b[i] as number;
-    if (v === 0 && x === 0x80) throw new DerError('non-minimal OID encoding');
-    v = v * 128 + (x & 0x7f);
-    if (!(x & 0x80)) {
-      if (parts.length === 0) parts.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80);
-      else parts.push(v);
-      v = 0;
-    } else if (i === b.length - 1) throw new DerError('truncated OID');
-  }
-  return parts.join('.');
-}
 
 // ---------------------------------------------------------------------------------------------
 // SubjectPublicKeyInfo (RFC 5280 §4.1.2.7; RFC 3279 §2.3.1 RSA, RFC 5480 §2 EC, RFC 8410 §4 Ed25519)
@@ -291,9 +209,9 @@ function parseSpki(der: Uint8Array): ClientPublicKey {
 }
 
 function parseSpkiInner(der: Uint8Array): ClientPublicKey {
-  const top = readWhole(der);
+  const top = readElement(der);
   if (top.tag !== TAG_SEQUENCE) throw new DerError('SubjectPublicKeyInfo: expected SEQUENCE');
-  checkDerTree(der, top, 0);
+  checkNesting(der, top, 0);
   const [algId, bits, ...extra] = childrenOf(der, top);
   if (algId === undefined || bits === undefined || extra.length > 0 || algId.tag !== TAG_SEQUENCE || bits.tag !== TAG_BIT_STRING) {
     throw new DerError('malformed SubjectPublicKeyInfo');
@@ -312,11 +230,11 @@ function parseSpkiInner(der: Uint8Array): ClientPublicKey {
     if (params === undefined || params.tag !== TAG_NULL || params.end !== params.contentStart) {
       throw new DerError('RSA key missing NULL parameters');
     }
-    const rsa = readWhole(keyBytes);
+    const rsa = readElement(keyBytes);
     if (rsa.tag !== TAG_SEQUENCE) throw new DerError('RSA public key: expected SEQUENCE');
     const [nT, eT, ...rest] = childrenOf(keyBytes, rsa);
     if (nT === undefined || eT === undefined || rest.length > 0) throw new DerError('malformed RSA public key');
-    raw = positiveInteger(keyBytes, nT, 'RSA modulus');
+    raw = readPositiveInteger(keyBytes, nT, 'RSA modulus');
     // Size and sanity before anything uses the key (issue 10: a 16384-bit key cost 16× a 4096-bit
     // one per verification, and was verified before any allow-list check).
     const modulusBits = raw.length * 8 - Math.clz32(raw[0] as number) + 24;
@@ -324,7 +242,7 @@ function parseSpkiInner(der: Uint8Array): ClientPublicKey {
       throw new DerError(`RSA modulus of ${modulusBits} bits is larger than the limit of ${MAX_RSA_MODULUS_BITS} bits`);
     }
     if (((raw[raw.length - 1] as number) & 1) === 0) throw new DerError('RSA modulus is even');
-    const e = positiveInteger(keyBytes, eT, 'RSA public exponent');
+    const e = readPositiveInteger(keyBytes, eT, 'RSA public exponent');
     // More than 4 octets is over the limit whatever the value; no need to convert it.
     rsaExponent = e.length > 4 ? undefined : BigInt('0x' + hex(e));
     if (rsaExponent === undefined || rsaExponent < 3n || rsaExponent > MAX_RSA_EXPONENT || (rsaExponent & 1n) === 0n) {
@@ -424,9 +342,9 @@ function parseCertificate(der: Uint8Array): ClientCertificate {
 
 function parseCertificateInner(derIn: Uint8Array): ClientCertificate {
   const der = new Uint8Array(derIn);
-  const top = readWhole(der);
+  const top = readElement(der);
   if (top.tag !== TAG_SEQUENCE) throw new DerError('expected SEQUENCE');
-  checkDerTree(der, top, 0);
+  checkNesting(der, top, 0);
   const [tbsT, sigAlgT, sigT, ...extra] = childrenOf(der, top);
   if (tbsT === undefined || sigAlgT === undefined || sigT === undefined || extra.length > 0 || tbsT.tag !== TAG_SEQUENCE) {
     throw new DerError('malformed certificate');
@@ -574,9 +492,9 @@ function parseTime(der: Uint8Array, t: Tlv): Date {
  */
 function parseSan(value: Uint8Array): { dns: string[]; emails: string[]; ips: string[]; uris: string[]; otherNames: string[] } {
   const out = { dns: [] as string[], emails: [] as string[], ips: [] as string[], uris: [] as string[], otherNames: [] as string[] };
-  const seq = readWhole(value);
+  const seq = readElement(value);
   if (seq.tag !== TAG_SEQUENCE) throw new DerError('SAN: expected SEQUENCE');
-  checkDerTree(value, seq, 0);
+  checkNesting(value, seq, 0);
   for (const gn of childrenOf(value, seq)) {
     const c = content(value, gn);
     switch (gn.tag) {
@@ -644,7 +562,7 @@ function goIpString(b: Uint8Array): string {
 
 /** BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER (0..MAX) OPTIONAL } */
 function parseBasicConstraints(value: Uint8Array): { isCA: boolean; maxPathLen: number } {
-  const seq = readWhole(value);
+  const seq = readElement(value);
   if (seq.tag !== TAG_SEQUENCE) throw new DerError('basicConstraints: expected SEQUENCE');
   let isCA = false;
   let maxPathLen = -1;

@@ -25,7 +25,7 @@ import { GeneralName, GeneralNames } from '@peculiar/asn1-x509';
 import { digest, HASH_LENGTHS, HASH_OIDS, hashAlgorithmIdentifier, type HashName, type SigningAlgorithm, signData } from '../x509/algorithms.ts';
 import { x509Time } from '../x509/build.ts';
 import type { ParsedCertificate } from '../x509/certificate.ts';
-import { bigIntToIntegerBytes } from '../x509/integer.ts';
+import { bigIntToIntegerBytes } from '../encoding/integer.ts';
 import {
   EssCertIdV2,
   id_aa_signingCertificateV2,

@@ -7,6 +7,7 @@ import { constants, verify } from 'node:crypto';
 import { CertificationRequest } from '@peculiar/asn1-csr';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Extensions, type Extension } from '@peculiar/asn1-x509';
+import { checkNesting, readElement } from '../encoding/der.ts';
 import { decodePem, PemError } from '../encoding/pem.ts';
 import { type ClientPublicKey, parsePublicKeyDer } from '../crypto/public-key.ts';
 import { ProvenantError } from '../errors.ts';
@@ -67,6 +68,9 @@ export function parseAndVerifyCsr(pem: Uint8Array | string): ParsedCsr {
   }
   let csr: CertificationRequest;
   try {
+    // The one DER reader first (definite minimal lengths, bounded nesting, no trailing data), then
+    // @peculiar for the structure.
+    checkNesting(der, readElement(der));
     csr = AsnConvert.parse(der, CertificationRequest);
   } catch (e) {
     throw new CsrError(`malformed CSR: ${(e as Error).message}`, 'parse');

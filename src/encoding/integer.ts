@@ -1,7 +1,7 @@
 /**
  * Conversions between bigint and the content octets of an ASN.1 INTEGER (X.690 §8.3: big-endian
- * two's complement, minimal). The surrounding tag and length are always written by
- * @peculiar/asn1-schema; these only translate the value.
+ * two's complement, minimal). The surrounding tag and length are read by src/encoding/der.ts or
+ * written by @peculiar/asn1-schema; these only translate the value.
  */
 
 /** True when `bytes` is a minimal two's-complement encoding (X.690 §8.3.2). */
