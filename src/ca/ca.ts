@@ -27,7 +27,7 @@ import { subjectAltNameExtension } from '../x509/ca-extensions.ts';
 import { CsrError, type ParsedCsr, parseAndVerifyCsr } from '../x509/ca-csr.ts';
 import { LeafCertificateBuilder, type LeafIssuer, leafIssuer } from '../x509/ca-leaf.ts';
 import type { CaMaterial } from '../x509/ca-material.ts';
-import { encodePem } from '../x509/pem.ts';
+import { encodePem } from '../encoding/pem.ts';
 import type { CaConfig, OidcIssuer } from './config.ts';
 import { type Principal, PrincipalError, principalFromToken } from './identity/index.ts';
 import {

@@ -30,7 +30,7 @@ export function parseRequestPublicKey(content: string | Uint8Array): ClientPubli
   let der: Uint8Array = bytes;
   if (bytes.includes('-----BEGIN')) {
     try {
-      const [block] = decodePem(bytes, { maxBlocks: 1 });
+      const [block] = decodePem(bytes, { mode: 'strict', maxBlocks: 1 });
       if (block!.type !== 'PUBLIC KEY') throw bad(MSG_INVALID_PUBLIC_KEY, `PEM block is ${block!.type}, expected PUBLIC KEY`);
       der = block!.bytes;
     } catch (e) {

@@ -138,7 +138,7 @@ function fail(message: string, cause?: unknown): never {
 function parseUncached(pem: Uint8Array | string): ClientVerifier {
   let blocks;
   try {
-    blocks = decodePem(pem, { maxBlocks: MAX_CHAIN });
+    blocks = decodePem(pem, { mode: 'strict', maxBlocks: MAX_CHAIN });
   } catch (e) {
     if (e instanceof PemError) fail(`invalid public key: failure decoding PEM: ${e.message}`, e);
     throw e;

@@ -56,7 +56,7 @@ export interface ParsedCsr {
 export function parseAndVerifyCsr(pem: Uint8Array | string): ParsedCsr {
   let der: Uint8Array;
   try {
-    const blocks = decodePem(pem, { maxBlocks: 1 });
+    const blocks = decodePem(pem, { mode: 'strict', maxBlocks: 1 });
     const block = blocks[0]!;
     if (block.type !== 'CERTIFICATE REQUEST' && block.type !== 'NEW CERTIFICATE REQUEST') {
       throw new CsrError(`PEM block is ${block.type}, expected CERTIFICATE REQUEST`, 'parse');

@@ -25,7 +25,7 @@ import { signingAlgorithmFor } from './algorithms.ts';
 import { buildCertificate, extensions, keyIdentifier } from './build.ts';
 import { decodeExtension, getExtension, parseCertificate, type ParsedCertificate } from './certificate.ts';
 import { buildName } from './name.ts';
-import { encodePem } from './pem.ts';
+import { encodePem } from '../encoding/pem.ts';
 
 export interface CaMaterial {
   /** Issuing certificate first (the one whose key signs leaves), root last. */

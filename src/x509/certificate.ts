@@ -1,7 +1,7 @@
 import { type KeyObject, X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, type Extension } from '@peculiar/asn1-x509';
-import { decodePemBlocks, encodePem } from './pem.ts';
+import { decodePem, encodePem } from '../encoding/pem.ts';
 
 /**
  * A certificate parsed once, kept in three views: the exact DER bytes (what is hashed, embedded and
@@ -59,12 +59,12 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
 
 /** Parses every CERTIFICATE block of a PEM file, in order. Any other block type is an error. */
 export function parseCertificatesPem(text: string): ParsedCertificate[] {
-  const blocks = decodePemBlocks(text);
+  const blocks = decodePem(text, { mode: 'lenient' });
   if (blocks.length === 0) throw new Error('no PEM CERTIFICATE block found');
   return blocks.map((b, i) => {
-    if (b.label !== 'CERTIFICATE') throw new Error(`PEM block ${i + 1} is ${b.label}, expected CERTIFICATE`);
+    if (b.type !== 'CERTIFICATE') throw new Error(`PEM block ${i + 1} is ${b.type}, expected CERTIFICATE`);
     try {
-      return parseCertificate(b.der);
+      return parseCertificate(b.bytes);
     } catch (e) {
       throw new Error(`PEM block ${i + 1}: ${(e as Error).message}`, { cause: e });
     }

@@ -7,7 +7,7 @@ import { ProvenantError } from '../errors.ts';
 import { buildCertificate, extensions, keyIdentifier } from './build.ts';
 import { certificatesToPem, parseCertificate, type ParsedCertificate } from './certificate.ts';
 import { buildName } from './name.ts';
-import { encodePem } from './pem.ts';
+import { encodePem } from '../encoding/pem.ts';
 import { validateTsaChain } from './tsa-profile.ts';
 
 /** A TSA's signing material: chain leaf → intermediates → root, and the leaf's private key. */

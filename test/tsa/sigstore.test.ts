@@ -13,12 +13,12 @@ import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import {
   buildCertificate,
   buildName,
-  encodePem,
   extensions,
   keyIdentifier,
   type ParsedCertificate,
   parseCertificate,
 } from '../../src/x509/index.ts';
+import { encodePem } from '../../src/encoding/pem.ts';
 import { counting, makeTsa, material, type Server, startServer } from './helpers.ts';
 
 /**
