@@ -7,7 +7,7 @@
  */
 import { ProvenantError } from '../errors.ts';
 import { decodePem, PemError } from '../encoding/pem.ts';
-import { type ClientPublicKey, parsePublicKeyDer } from '../crypto/public-key.ts';
+import { type ClientPublicKey, parsePublicKeyDer } from '../crypto/spki.ts';
 import { verifySignature } from '../crypto/verify.ts';
 
 export const MSG_INVALID_PUBLIC_KEY = 'The public key supplied in the request could not be parsed';

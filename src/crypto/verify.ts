@@ -25,7 +25,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { eddsa } from '@noble/curves/abstract/edwards.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { DerError, type DerRules, integerValue, readElement, readFields, readInteger, TAG_SEQUENCE, type Tlv } from '../encoding/der.ts';
-import type { ClientPublicKey, EcCurve, KeyType } from './public-key.ts';
+import type { ClientPublicKey, EcCurve, KeyType } from './spki.ts';
 
 export type HashAlg = 'sha256' | 'sha384' | 'sha512';
 

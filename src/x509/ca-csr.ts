@@ -9,7 +9,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Extensions, type Extension } from '@peculiar/asn1-x509';
 import { checkNesting, readElement } from '../encoding/der.ts';
 import { decodePem, PemError } from '../encoding/pem.ts';
-import { type ClientPublicKey, parsePublicKeyDer } from '../crypto/public-key.ts';
+import { type ClientPublicKey, parsePublicKeyDer } from '../crypto/spki.ts';
 import { ProvenantError } from '../errors.ts';
 
 /** PKCS#9 extensionRequest (RFC 2985 §5.4.2). */

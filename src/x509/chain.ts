@@ -16,9 +16,9 @@
  * - at most MAX_CHAIN_SIGNATURE_CHECKS signature checks are attempted, cached ones included, so the
  *   search itself is bounded too; beyond that the chain is refused with 400 naming the limit.
  */
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { ProvenantError } from '../errors.ts';
-import type { ClientCertificate } from '../crypto/public-key.ts';
+import type { Certificate } from './certificate.ts';
 
 /**
  * Go crypto/x509 `maxChainSignatureChecks`: signature checks one chain verification may attempt.
@@ -38,15 +38,15 @@ const INSECURE_SIG_ALGS = new Set([
  * verifying it would take more than MAX_CHAIN_SIGNATURE_CHECKS signature checks. Requires
  * certs.length ≥ 1 (leaf first, root last).
  */
-export function verifyCertificateChain(certs: readonly ClientCertificate[]): void {
+export function verifyCertificateChain(certs: readonly Certificate[]): void {
   const leaf = certs[0];
   if (leaf === undefined) throw new ProvenantError('invalid_entry', 'no certificate chain provided');
   if (certs.length === 1) return;
-  const root = certs[certs.length - 1] as ClientCertificate;
+  const root = certs[certs.length - 1] as Certificate;
   const at = leaf.notBefore.getTime();
   const err = (m: string) => new ProvenantError('invalid_entry', `x509: ${m}`);
   if (leaf.unhandledCritical.length > 0) throw err('unhandled critical extension');
-  const validAt = (c: ClientCertificate) => c.notBefore.getTime() <= at && at <= c.notAfter.getTime();
+  const validAt = (c: Certificate) => c.notBefore.getTime() <= at && at <= c.notAfter.getTime();
   if (!validAt(leaf)) throw err('certificate has expired or is not yet valid');
 
   // Nodes: 0 = leaf, 1..k = distinct intermediates, k + 1 = root.
@@ -61,7 +61,7 @@ export function verifyCertificateChain(certs: readonly ClientCertificate[]): voi
   const search = (current: number, numIntermediates: number): boolean => {
     if (validAt(root) && (root.maxPathLen < 0 || numIntermediates <= root.maxPathLen) && signatures.signedBy(current, rootIndex)) return true;
     for (let candidate = 1; candidate < rootIndex; candidate++) {
-      const c = nodes[candidate] as ClientCertificate;
+      const c = nodes[candidate] as Certificate;
       if (onPath[candidate] === 1 || !c.isCA || !validAt(c)) continue;
       if (c.maxPathLen >= 0 && numIntermediates > c.maxPathLen) continue;
       if (!signatures.signedBy(current, candidate)) continue;
@@ -79,10 +79,10 @@ export function verifyCertificateChain(certs: readonly ClientCertificate[]): voi
  * The middle certificates, each distinct DER once and none equal to the leaf or the root: a copy
  * of the root or leaf as an intermediate can only lengthen a path that exists without it.
  */
-function distinctIntermediates(certs: readonly ClientCertificate[]): ClientCertificate[] {
-  const hex = (c: ClientCertificate) => Buffer.from(c.der.buffer, c.der.byteOffset, c.der.byteLength).toString('hex');
-  const seen = new Set([hex(certs[0] as ClientCertificate), hex(certs[certs.length - 1] as ClientCertificate)]);
-  const out: ClientCertificate[] = [];
+function distinctIntermediates(certs: readonly Certificate[]): Certificate[] {
+  const hex = (c: Certificate) => Buffer.from(c.der.buffer, c.der.byteOffset, c.der.byteLength).toString('hex');
+  const seen = new Set([hex(certs[0] as Certificate), hex(certs[certs.length - 1] as Certificate)]);
+  const out: Certificate[] = [];
   for (const c of certs.slice(1, -1)) {
     const h = hex(c);
     if (seen.has(h)) continue;
@@ -94,21 +94,19 @@ function distinctIntermediates(certs: readonly ClientCertificate[]): ClientCerti
 
 /** "Is nodes[child] signed by nodes[parent]?", cached per pair, at most MAX_CHAIN_SIGNATURE_CHECKS asks. */
 class SignatureChecks {
-  readonly #nodes: readonly ClientCertificate[];
+  readonly #nodes: readonly Certificate[];
   /** Per (child, parent): 0 not yet checked, 1 verified, 2 refused. */
   readonly #results: Uint8Array;
-  readonly #x509: (X509Certificate | null | undefined)[];
   #attempts = 0;
 
-  constructor(nodes: readonly ClientCertificate[]) {
+  constructor(nodes: readonly Certificate[]) {
     this.#nodes = nodes;
     this.#results = new Uint8Array(nodes.length * nodes.length);
-    this.#x509 = new Array<X509Certificate | null | undefined>(nodes.length);
   }
 
   signedBy(child: number, parent: number): boolean {
-    const c = this.#nodes[child] as ClientCertificate;
-    const p = this.#nodes[parent] as ClientCertificate;
+    const c = this.#nodes[child] as Certificate;
+    const p = this.#nodes[parent] as Certificate;
     // Go's CertPool.findPotentialParents: only certificates whose subject is the child's issuer are
     // candidates; comparing names is not a signature check.
     if (!Buffer.from(c.issuerRaw.buffer, c.issuerRaw.byteOffset, c.issuerRaw.byteLength).equals(p.subjectRaw)) return false;
@@ -124,19 +122,19 @@ class SignatureChecks {
     return this.#results[slot] === 1;
   }
 
-  #verify(child: number, parent: ClientCertificate): boolean {
-    const c = this.#nodes[child] as ClientCertificate;
+  #verify(child: number, parent: Certificate): boolean {
+    const c = this.#nodes[child] as Certificate;
     if (INSECURE_SIG_ALGS.has(c.signatureAlgorithm)) return false;
-    const x509 = (this.#x509[child] ??= openSslView(c));
+    const x509 = openSslView(c);
     // OpenSSL's X509_verify: false for a wrong key, a key of another type or a bad signature.
     return x509 !== null && x509.verify(parent.key.keyObject);
   }
 }
 
 /** node's view of the certificate, or null when OpenSSL cannot parse what our DER walk accepted. */
-function openSslView(c: ClientCertificate): X509Certificate | null {
+function openSslView(c: Certificate): X509Certificate | null {
   try {
-    return new X509Certificate(Buffer.from(c.der));
+    return c.x509;
   } catch (e) {
     if (typeof (e as { code?: unknown }).code === 'string' && (e as { code: string }).code.startsWith('ERR_OSSL')) return null;
     throw e;

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { ProvenantError } from '../../src/errors.ts';
-import { parseClientVerifier, verifyCertificateChain } from '../../src/crypto/public-key.ts';
-import { MAX_CHAIN_SIGNATURE_CHECKS } from '../../src/x509/chain.ts';
+import { parseClientVerifier } from '../../src/crypto/public-key.ts';
+import { MAX_CHAIN_SIGNATURE_CHECKS, verifyCertificateChain } from '../../src/x509/chain.ts';
 import { buildCert, certPem } from '../kinds/helpers.ts';
 
 /** A new key each call (test/kinds testKey returns one key per curve). */

@@ -13,7 +13,8 @@ import {
 } from '../../src/encoding/der.ts';
 import { encodePem } from '../../src/encoding/pem.ts';
 import { ProvenantError } from '../../src/errors.ts';
-import { parseClientVerifier, parsePublicKeyDer } from '../../src/crypto/public-key.ts';
+import { parseClientVerifier } from '../../src/crypto/public-key.ts';
+import { parsePublicKeyDer } from '../../src/crypto/spki.ts';
 import { parseDerEcdsaSignature } from '../../src/crypto/verify.ts';
 import { CsrError, parseAndVerifyCsr } from '../../src/x509/ca-csr.ts';
 import { testKey, tlv } from '../kinds/helpers.ts';

@@ -11,7 +11,10 @@ import { CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-c
 import { ProvenantError } from '../../src/errors.ts';
 import { CsrError, parseAndVerifyCsr } from '../../src/x509/ca-csr.ts';
 import { encodePem } from '../../src/encoding/pem.ts';
-import { MAX_RSA_MODULUS_BITS, parseClientVerifier, parsePublicKeyDer, sshSha256Fingerprint, verifyCertificateChain } from '../../src/crypto/public-key.ts';
+import { parseClientVerifier } from '../../src/crypto/public-key.ts';
+import { MAX_RSA_MODULUS_BITS, parsePublicKeyDer } from '../../src/crypto/spki.ts';
+import { sshSha256Fingerprint } from '../../src/crypto/ssh-fingerprint.ts';
+import { verifyCertificateChain } from '../../src/x509/chain.ts';
 import { buildCert, certPem, derInt, oidDer, sanDer, testKey, tlv, type KeySpec } from '../kinds/helpers.ts';
 
 const invalidArgument = (re?: RegExp) => (e: unknown) => e instanceof ProvenantError && e.code === 'invalid_argument' && (re === undefined || re.test(e.message));
