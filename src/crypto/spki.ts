@@ -19,19 +19,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ProvenantError } from '../errors.ts';
-import {
-  checkNesting,
-  childrenOf,
-  content,
-  decodeOid,
-  DerError,
-  readElement,
-  readPositiveInteger,
-  TAG_BIT_STRING,
-  TAG_NULL,
-  TAG_OID,
-  TAG_SEQUENCE,
-} from '../encoding/der.ts';
+import { checkNesting, childrenOf, content, decodeOid, DerError, readElement, readPositiveInteger, TAG_BIT_STRING, TAG_NULL, TAG_OID, TAG_SEQUENCE } from '../encoding/der.ts';
 
 export type EcCurve = 'P-224' | 'P-256' | 'P-384' | 'P-521';
 

@@ -22,20 +22,7 @@ import { type KeyObject, X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate as AsnCertificate, type Extension } from '@peculiar/asn1-x509';
 import { ProvenantError } from '../errors.ts';
-import {
-  checkNesting,
-  childrenOf,
-  content,
-  decodeOid,
-  DerError,
-  readElement,
-  TAG_BIT_STRING,
-  TAG_INTEGER,
-  TAG_OID,
-  TAG_SEQUENCE,
-  type Tlv,
-  whole,
-} from '../encoding/der.ts';
+import { checkNesting, childrenOf, content, decodeOid, DerError, readElement, TAG_BIT_STRING, TAG_INTEGER, TAG_OID, TAG_SEQUENCE, type Tlv, whole } from '../encoding/der.ts';
 import { decodePem, encodePem } from '../encoding/pem.ts';
 import { type ClientPublicKey, parsePublicKeyDer } from '../crypto/spki.ts';
 import { GO_HANDLED_EXTENSIONS, OID_BASIC_CONSTRAINTS, OID_SAN, parseBasicConstraints, readExtensions } from './extensions.ts';

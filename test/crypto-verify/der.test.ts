@@ -1,16 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  checkNesting,
-  childrenOf,
-  DerError,
-  MAX_NESTING_DEPTH,
-  readElement,
-  readFields,
-  readInteger,
-  readPositiveInteger,
-  type Tlv,
-} from '../../src/encoding/der.ts';
+import { checkNesting, childrenOf, DerError, MAX_NESTING_DEPTH, readElement, readFields, readInteger, readPositiveInteger, type Tlv } from '../../src/encoding/der.ts';
 import { encodePem } from '../../src/encoding/pem.ts';
 import { ProvenantError } from '../../src/errors.ts';
 import { parseClientVerifier } from '../../src/crypto/public-key.ts';
