@@ -17,17 +17,17 @@ import {
   KeyUsage,
   KeyUsageFlags,
 } from '@peculiar/asn1-x509';
-import type { ClientPublicKey } from '../crypto/public-key.ts';
+import type { ClientPublicKey } from '../crypto/spki.ts';
 import { ProvenantError } from '../errors.ts';
 import type { Clock } from '../log/types.ts';
 import type { CertificateTransparencyLog } from '../ct/log.ts';
 import { encodeSctList } from '../ct/sct.ts';
-import type { ParsedCertificate } from '../x509/certificate.ts';
+import type { Certificate } from '../x509/certificate.ts';
 import { subjectAltNameExtension } from '../x509/ca-extensions.ts';
 import { CsrError, type ParsedCsr, parseAndVerifyCsr } from '../x509/ca-csr.ts';
 import { LeafCertificateBuilder, type LeafIssuer, leafIssuer } from '../x509/ca-leaf.ts';
 import type { CaMaterial } from '../x509/ca-material.ts';
-import { encodePem } from '../x509/pem.ts';
+import { encodePem } from '../encoding/pem.ts';
 import type { CaConfig, OidcIssuer } from './config.ts';
 import { type Principal, PrincipalError, principalFromToken } from './identity/index.ts';
 import {
@@ -72,7 +72,7 @@ export interface CertificateAuthorityOptions {
 }
 
 export class CertificateAuthority {
-  readonly chain: readonly ParsedCertificate[];
+  readonly chain: readonly Certificate[];
   readonly #chainPem: readonly string[];
   readonly #issuer: LeafIssuer;
   readonly #verifier: OidcVerifier;

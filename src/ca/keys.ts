@@ -7,7 +7,7 @@
  */
 import { ProvenantError } from '../errors.ts';
 import { decodePem, PemError } from '../encoding/pem.ts';
-import { type ClientPublicKey, parsePublicKeyDer } from '../crypto/public-key.ts';
+import { type ClientPublicKey, parsePublicKeyDer } from '../crypto/spki.ts';
 import { verifySignature } from '../crypto/verify.ts';
 
 export const MSG_INVALID_PUBLIC_KEY = 'The public key supplied in the request could not be parsed';
@@ -30,7 +30,7 @@ export function parseRequestPublicKey(content: string | Uint8Array): ClientPubli
   let der: Uint8Array = bytes;
   if (bytes.includes('-----BEGIN')) {
     try {
-      const [block] = decodePem(bytes, { maxBlocks: 1 });
+      const [block] = decodePem(bytes, { mode: 'strict', maxBlocks: 1 });
       if (block!.type !== 'PUBLIC KEY') throw bad(MSG_INVALID_PUBLIC_KEY, `PEM block is ${block!.type}, expected PUBLIC KEY`);
       der = block!.bytes;
     } catch (e) {

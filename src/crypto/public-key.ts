@@ -1,69 +1,28 @@
 /**
  * Client verification material: a PEM PUBLIC KEY (PKIX SubjectPublicKeyInfo), a PEM CERTIFICATE, or a
  * concatenated certificate chain — what Rekor's pkg/pki/x509 `NewPublicKey` accepts — parsed once into
- * the canonical PEM Rekor stores, a node:crypto KeyObject, the key type, and the leaf's SAN values.
+ * the canonical PEM Rekor stores, the signing key, and the leaf's SAN values.
  *
  * All input is attacker-controlled. Rules, mirroring Go where Rekor relies on Go:
- * - PEM: see src/encoding/pem.ts (stricter than Go: no text outside blocks, no headers).
+ * - PEM: src/encoding/pem.ts in 'strict' mode (stricter than Go: no text outside blocks, no headers).
  *   One block must be "PUBLIC KEY" or "CERTIFICATE"; several blocks are a chain of at most 10
  *   certificates, whatever their labels (cryptoutils.UnmarshalCertificatesFromPEMLimited).
- * - DER: definite, minimal lengths, no trailing data, at every level we walk (Go's encoding/asn1 and
- *   cryptobyte are DER-strict; `x509.ParsePKIXPublicKey` rejects trailing data).
- * - Keys: RSA (rsaEncryption with NULL parameters), ECDSA on P-224/P-256/P-384/P-521 with an
- *   uncompressed point, Ed25519 without parameters. Go's parser also accepts DSA and X25519 but no
- *   Rekor verifier can use them (`signature.LoadVerifier`: "unsupported public key type"), so they are
- *   refused here.
+ * - Keys: src/crypto/spki.ts; certificates: src/x509/certificate.ts (strict DER, Go's rules).
  * - Canonical form = Go's re-marshal: `x509.MarshalPKIXPublicKey` for a key (equal to the strict DER
- *   we accepted; tests assert it equals node's export), `cert.Raw` for certificates, each re-encoded by
- *   `pem.EncodeToMemory` and concatenated for a chain.
+ *   we accepted), `cert.Raw` for certificates, each re-encoded by `pem.EncodeToMemory` and
+ *   concatenated for a chain.
  * No trust decision is made here: Rekor checks no trust root, no validity period and no key usage
- * (only a submitted chain is checked against its own last certificate; see verifyCertificateChain).
+ * (only a submitted chain is checked against its own last certificate: src/x509/chain.ts).
  */
-import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ProvenantError } from '../errors.ts';
 import { decodePem, encodePem, PemError } from '../encoding/pem.ts';
-import { encodeBase64 } from '../encoding/base64.ts';
+import { type Certificate, parseCertificate } from '../x509/certificate.ts';
+import { type ClientPublicKey, parsePublicKeyDer } from './spki.ts';
 
-export type EcCurve = 'P-224' | 'P-256' | 'P-384' | 'P-521';
-
-export type KeyType =
-  | { readonly alg: 'ecdsa'; readonly curve: EcCurve }
-  | { readonly alg: 'ed25519' }
-  /** `sizeBits` is Go's `rsa.PublicKey.Size()*8` (modulus length rounded up to whole bytes), which is
-   *  what Rekor's allow-list compares against 2048/3072/4096. */
-  | { readonly alg: 'rsa'; readonly modulusBits: number; readonly sizeBits: number };
-
-export interface ClientPublicKey {
-  readonly keyObject: KeyObject;
-  readonly type: KeyType;
-  /** DER SubjectPublicKeyInfo, canonical. */
-  readonly spki: Uint8Array;
-  /** ECDSA: the uncompressed point 04||X||Y. Ed25519: the 32-byte key. RSA: the modulus (unsigned). */
-  readonly raw: Uint8Array;
-  /** RSA only: the public exponent. */
-  readonly rsaExponent?: bigint;
-}
-
-export interface ClientCertificate {
-  readonly der: Uint8Array;
-  readonly tbs: Uint8Array;
-  readonly issuerRaw: Uint8Array;
-  readonly subjectRaw: Uint8Array;
-  readonly notBefore: Date;
-  readonly notAfter: Date;
-  readonly signatureAlgorithm: string; // OID, dotted
-  readonly key: ClientPublicKey;
-  /** basicConstraints present (Go's BasicConstraintsValid) with cA true. */
-  readonly isCA: boolean;
-  /** basicConstraints pathLenConstraint, -1 when absent. */
-  readonly maxPathLen: number;
-  /** OIDs of critical extensions Go's x509 does not process (its UnhandledCriticalExtensions). */
-  readonly unhandledCritical: readonly string[];
-  /** SAN values in the order of cryptoutils.GetSubjectAlternateNames: DNS, emails, IPs, URIs, OtherName. */
-  readonly subjects: readonly string[];
-  readonly emails: readonly string[];
-}
+// Names the entry kinds import from here (their own concepts live in the files named).
+export type { ClientPublicKey } from './spki.ts';
+export { sshSha256Fingerprint } from './ssh-fingerprint.ts';
+export { verifyCertificateChain } from '../x509/chain.ts';
 
 export interface ClientVerifier {
   readonly form: 'public-key' | 'certificate' | 'certificate-chain';
@@ -73,11 +32,12 @@ export interface ClientVerifier {
   /** The signing key: the public key itself, or the (leaf) certificate's key. */
   readonly key: ClientPublicKey;
   /** Leaf first; empty for a bare public key. */
-  readonly certificates: readonly ClientCertificate[];
+  readonly certificates: readonly Certificate[];
   /** Leaf certificate SANs (Rekor `Subjects()`); empty for a bare key. */
   readonly subjects: readonly string[];
 }
 
+/** cryptoutils.UnmarshalCertificatesFromPEMLimited: at most 10 certificates in a PEM chain. */
 const MAX_CHAIN = 10;
 const CACHE_SIZE = 1024;
 const CACHE_MAX_INPUT = 16 * 1024;
@@ -105,11 +65,6 @@ export function parseClientVerifier(pem: Uint8Array | string): ClientVerifier {
   return parsed;
 }
 
-/** Parses a DER SubjectPublicKeyInfo (strict). Throws ProvenantError 'invalid_argument'. */
-export function parsePublicKeyDer(der: Uint8Array): ClientPublicKey {
-  return parseSpki(der);
-}
-
 function fail(message: string, cause?: unknown): never {
   throw new ProvenantError('invalid_argument', message, cause === undefined ? {} : { cause });
 }
@@ -117,7 +72,7 @@ function fail(message: string, cause?: unknown): never {
 function parseUncached(pem: Uint8Array | string): ClientVerifier {
   let blocks;
   try {
-    blocks = decodePem(pem, { maxBlocks: MAX_CHAIN });
+    blocks = decodePem(pem, { mode: 'strict', maxBlocks: MAX_CHAIN });
   } catch (e) {
     if (e instanceof PemError) fail(`invalid public key: failure decoding PEM: ${e.message}`, e);
     throw e;
@@ -125,12 +80,12 @@ function parseUncached(pem: Uint8Array | string): ClientVerifier {
   if (blocks.length > 1) {
     const certificates = blocks.map((b) => parseCertificate(b.bytes));
     const canonicalPem = certificates.map((c) => encodePem('CERTIFICATE', c.der)).join('');
-    const leaf = certificates[0] as ClientCertificate;
+    const leaf = certificates[0] as Certificate;
     return freeze({ form: 'certificate-chain', canonicalPem, key: leaf.key, certificates, subjects: leaf.subjects });
   }
   const block = blocks[0] as { type: string; bytes: Uint8Array };
   if (block.type === 'PUBLIC KEY') {
-    const key = parseSpki(block.bytes);
+    const key = parsePublicKeyDer(block.bytes);
     return freeze({ form: 'public-key', canonicalPem: encodePem('PUBLIC KEY', key.spki), key, certificates: [], subjects: [] });
   }
   if (block.type === 'CERTIFICATE') {
@@ -143,585 +98,4 @@ function parseUncached(pem: Uint8Array | string): ClientVerifier {
 function freeze(v: Omit<ClientVerifier, 'canonicalPemBytes'>): ClientVerifier {
   const buf = Buffer.from(v.canonicalPem, 'latin1');
   return Object.freeze({ ...v, canonicalPemBytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), certificates: Object.freeze([...v.certificates]), subjects: Object.freeze([...v.subjects]) });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Minimal strict DER reader (X.690 §10): single-octet tags, definite minimal lengths. It delimits
-// elements and hands out exact byte ranges (Go keeps `cert.Raw`, `RawTBSCertificate`, raw names);
-// the few fields we interpret are decoded below, each next to its ASN.1 definition. (A full
-// @peculiar/asn1-x509 parse of a Fulcio certificate costs ~0.55 ms; this walk a few µs.)
-
-interface Tlv {
-  readonly tag: number; // identifier octet
-  readonly start: number;
-  readonly contentStart: number;
-  readonly end: number;
-}
-
-class DerError extends Error {}
-
-function readTlv(buf: Uint8Array, pos: number, limit: number): Tlv {
-  if (pos + 2 > limit) throw new DerError('truncated DER element');
-  const tag = buf[pos] as number;
-  if ((tag & 0x1f) === 0x1f) throw new DerError('multi-octet DER tags are not supported');
-  let len = buf[pos + 1] as number;
-  let p = pos + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0) throw new DerError('indefinite length is not DER');
-    if (n > 4) throw new DerError('DER length too large');
-    if (p + n > limit) throw new DerError('truncated DER length');
-    if (buf[p] === 0) throw new DerError('non-minimal DER length');
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + (buf[p + i] as number);
-    if (len < 0x80) throw new DerError('non-minimal DER length');
-    p += n;
-  }
-  if (p + len > limit) throw new DerError('truncated DER element');
-  return { tag, start: pos, contentStart: p, end: p + len };
-}
-
-/** The elements that exactly fill `parent`'s content. */
-function childrenOf(buf: Uint8Array, parent: Tlv): Tlv[] {
-  const out: Tlv[] = [];
-  for (let p = parent.contentStart; p < parent.end; ) {
-    const t = readTlv(buf, p, parent.end);
-    out.push(t);
-    p = t.end;
-  }
-  return out;
-}
-
-/** One element spanning all of `buf` (no trailing data). */
-function readWhole(buf: Uint8Array): Tlv {
-  const t = readTlv(buf, 0, buf.length);
-  if (t.end !== buf.length) throw new DerError('trailing data after DER element');
-  return t;
-}
-
-/** Walks every constructed element, so every length inside is checked. */
-function checkDerTree(buf: Uint8Array, t: Tlv, depth: number): void {
-  if (depth > 32) throw new DerError('DER nesting too deep');
-  if (t.tag & 0x20) for (const c of childrenOf(buf, t)) checkDerTree(buf, c, depth + 1);
-}
-
-const content = (buf: Uint8Array, t: Tlv) => buf.subarray(t.contentStart, t.end);
-const whole = (buf: Uint8Array, t: Tlv) => buf.subarray(t.start, t.end);
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-
-const TAG_INTEGER = 0x02;
-const TAG_BIT_STRING = 0x03;
-const TAG_OCTET_STRING = 0x04;
-const TAG_NULL = 0x05;
-const TAG_OID = 0x06;
-const TAG_UTF8 = 0x0c;
-const TAG_SEQUENCE = 0x30;
-
-/** Positive INTEGER in minimal two's complement (Go cryptobyte ReadASN1Integer rules). */
-function positiveInteger(buf: Uint8Array, t: Tlv, what: string): Uint8Array {
-  if (t.tag !== TAG_INTEGER) throw new DerError(`${what}: expected INTEGER`);
-  const c = content(buf, t);
-  if (c.length === 0) throw new DerError(`${what}: empty INTEGER`);
-  if (c.length > 1 && ((c[0] === 0 && ((c[1] as number) & 0x80) === 0) || (c[0] === 0xff && ((c[1] as number) & 0x80) !== 0))) {
-    throw new DerError(`${what}: INTEGER not minimally encoded`);
-  }
-  if (((c[0] as number) & 0x80) !== 0) throw new DerError(`${what}: negative INTEGER`);
-  const mag = c[0] === 0 ? c.subarray(1) : c;
-  if (mag.length === 0) throw new DerError(`${what}: INTEGER is zero`);
-  return mag;
-}
-
-function decodeOid(b: Uint8Array): string {
-  const parts: number[] = [];
-  let v = 0;
-  for (let i = 0; i < b.length; i++) {
-    const x = b[i] as number;
-    if (v === 0 && x === 0x80) throw new DerError('non-minimal OID encoding');
-    v = v * 128 + (x & 0x7f);
-    if (!(x & 0x80)) {
-      if (parts.length === 0) parts.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80);
-      else parts.push(v);
-      v = 0;
-    } else if (i === b.length - 1) throw new DerError('truncated OID');
-  }
-  return parts.join('.');
-}
-
-// ---------------------------------------------------------------------------------------------
-// SubjectPublicKeyInfo (RFC 5280 §4.1.2.7; RFC 3279 §2.3.1 RSA, RFC 5480 §2 EC, RFC 8410 §4 Ed25519)
-//   SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
-//   AlgorithmIdentifier  ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL }
-//   RSAPublicKey         ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
-
-const OID_RSA = '1.2.840.113549.1.1.1';
-const OID_EC = '1.2.840.10045.2.1';
-const OID_ED25519 = '1.3.101.112';
-const NOBLE_CURVES: Partial<Record<EcCurve, typeof p256>> = { 'P-256': p256, 'P-384': p384, 'P-521': p521 };
-const CURVES: Record<string, { curve: EcCurve; fieldBytes: number }> = {
-  '1.3.132.0.33': { curve: 'P-224', fieldBytes: 28 },
-  '1.2.840.10045.3.1.7': { curve: 'P-256', fieldBytes: 32 },
-  '1.3.132.0.34': { curve: 'P-384', fieldBytes: 48 },
-  '1.3.132.0.35': { curve: 'P-521', fieldBytes: 66 },
-};
-
-function parseSpki(der: Uint8Array): ClientPublicKey {
-  try {
-    return parseSpkiInner(der);
-  } catch (e) {
-    if (e instanceof DerError) fail(`invalid public key: ${e.message}`, e);
-    throw e;
-  }
-}
-
-function parseSpkiInner(der: Uint8Array): ClientPublicKey {
-  const top = readWhole(der);
-  if (top.tag !== TAG_SEQUENCE) throw new DerError('SubjectPublicKeyInfo: expected SEQUENCE');
-  checkDerTree(der, top, 0);
-  const [algId, bits, ...extra] = childrenOf(der, top);
-  if (algId === undefined || bits === undefined || extra.length > 0 || algId.tag !== TAG_SEQUENCE || bits.tag !== TAG_BIT_STRING) {
-    throw new DerError('malformed SubjectPublicKeyInfo');
-  }
-  const [oidT, params, ...more] = childrenOf(der, algId);
-  if (oidT === undefined || oidT.tag !== TAG_OID || more.length > 0) throw new DerError('malformed AlgorithmIdentifier');
-  const oid = decodeOid(content(der, oidT));
-  const bitString = content(der, bits);
-  if (bitString.length < 1 || bitString[0] !== 0) throw new DerError('public key BIT STRING has unused bits');
-  const keyBytes = bitString.subarray(1);
-
-  let type: KeyType;
-  let raw: Uint8Array;
-  let rsaExponent: bigint | undefined;
-  if (oid === OID_RSA) {
-    if (params === undefined || params.tag !== TAG_NULL || params.end !== params.contentStart) {
-      throw new DerError('RSA key missing NULL parameters');
-    }
-    const rsa = readWhole(keyBytes);
-    if (rsa.tag !== TAG_SEQUENCE) throw new DerError('RSA public key: expected SEQUENCE');
-    const [nT, eT, ...rest] = childrenOf(keyBytes, rsa);
-    if (nT === undefined || eT === undefined || rest.length > 0) throw new DerError('malformed RSA public key');
-    raw = positiveInteger(keyBytes, nT, 'RSA modulus');
-    const e = positiveInteger(keyBytes, eT, 'RSA public exponent');
-    if (e.length > 8) throw new DerError('RSA public exponent too large');
-    rsaExponent = BigInt('0x' + hex(e));
-    const modulusBits = raw.length * 8 - Math.clz32(raw[0] as number) + 24;
-    type = { alg: 'rsa', modulusBits, sizeBits: raw.length * 8 };
-  } else if (oid === OID_EC) {
-    if (params === undefined || params.tag !== TAG_OID) throw new DerError('EC key without a named curve');
-    const curveOid = decodeOid(content(der, params));
-    const c = CURVES[curveOid];
-    if (c === undefined) throw new DerError(`unsupported elliptic curve ${curveOid}`);
-    if (keyBytes.length !== 1 + 2 * c.fieldBytes || keyBytes[0] !== 0x04) {
-      throw new DerError('failed to unmarshal elliptic curve point (only uncompressed points are accepted)');
-    }
-    raw = keyBytes;
-    type = { alg: 'ecdsa', curve: c.curve };
-  } else if (oid === OID_ED25519) {
-    if (params !== undefined) throw new DerError('Ed25519 key encoded with illegal parameters');
-    if (keyBytes.length !== 32) throw new DerError('Ed25519 key has wrong length');
-    raw = keyBytes;
-    type = { alg: 'ed25519' };
-  } else {
-    throw new DerError(`unsupported public key algorithm ${oid}`);
-  }
-
-  // Go's elliptic.Unmarshal refuses points off the curve; check at parse time, as Go does.
-  if (type.alg === 'ecdsa') {
-    const noble = NOBLE_CURVES[type.curve];
-    try {
-      if (noble !== undefined) noble.Point.fromBytes(raw);
-      else createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }); // P-224: OpenSSL checks
-    } catch {
-      throw new DerError('elliptic curve point is not on the curve');
-    }
-  }
-  // Strict DER with minimal integers and the encodings checked above is exactly what Go's
-  // x509.MarshalPKIXPublicKey re-marshals, so the input is the canonical form (tests assert it
-  // equals node's export for every key type).
-  const spki = new Uint8Array(der); // own copy: callers may reuse their buffer
-  return lazyKeyObject({ type, spki, raw: new Uint8Array(raw), ...(rsaExponent === undefined ? {} : { rsaExponent }) });
-}
-
-/**
- * The node:crypto KeyObject is built on first use (~0.1 ms): the prehashed-ECDSA path of a
- * hashedrekord entry never needs it.
- */
-function lazyKeyObject(fields: Omit<ClientPublicKey, 'keyObject'>): ClientPublicKey {
-  let keyObject: KeyObject | undefined;
-  const key = { ...fields } as ClientPublicKey;
-  Object.defineProperty(key, 'keyObject', {
-    enumerable: true,
-    get(): KeyObject {
-      keyObject ??= createPublicKey({ key: Buffer.from(fields.spki), format: 'der', type: 'spki' });
-      return keyObject;
-    },
-  });
-  return Object.freeze(key);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Certificates (RFC 5280 §4.1)
-//   Certificate    ::= SEQUENCE { tbsCertificate TBSCertificate, signatureAlgorithm AlgorithmIdentifier,
-//                                 signatureValue BIT STRING }
-//   TBSCertificate ::= SEQUENCE { version [0] EXPLICIT Version DEFAULT v1, serialNumber INTEGER,
-//                                 signature AlgorithmIdentifier, issuer Name, validity Validity,
-//                                 subject Name, subjectPublicKeyInfo SubjectPublicKeyInfo,
-//                                 issuerUniqueID [1] IMPLICIT OPTIONAL, subjectUniqueID [2] IMPLICIT OPTIONAL,
-//                                 extensions [3] EXPLICIT Extensions OPTIONAL }
-
-const OID_SAN = '2.5.29.17';
-const OID_BASIC_CONSTRAINTS = '2.5.29.19';
-/** Extensions Go's crypto/x509 parses; a critical extension not in this set is "unhandled". */
-const GO_HANDLED_EXTENSIONS = new Set([
-  '2.5.29.15', // keyUsage
-  '2.5.29.19', // basicConstraints
-  '2.5.29.17', // subjectAltName
-  '2.5.29.30', // nameConstraints
-  '2.5.29.31', // cRLDistributionPoints
-  '2.5.29.35', // authorityKeyIdentifier
-  '2.5.29.14', // subjectKeyIdentifier
-  '2.5.29.37', // extKeyUsage
-  '2.5.29.32', // certificatePolicies
-  '1.3.6.1.5.5.7.1.1', // authorityInfoAccess
-]);
-/** Sigstore's OtherName SAN type (cryptoutils.OIDOtherName), the only OtherName Rekor indexes. */
-const OID_SIGSTORE_OTHERNAME = '1.3.6.1.4.1.57264.1.7';
-
-function parseCertificate(der: Uint8Array): ClientCertificate {
-  try {
-    return parseCertificateInner(der);
-  } catch (e) {
-    if (e instanceof DerError) fail(`invalid certificate: ${e.message}`, e);
-    if (e instanceof ProvenantError) throw e;
-    fail(`invalid certificate: ${(e as Error).message}`, e);
-  }
-}
-
-function parseCertificateInner(derIn: Uint8Array): ClientCertificate {
-  const der = new Uint8Array(derIn);
-  const top = readWhole(der);
-  if (top.tag !== TAG_SEQUENCE) throw new DerError('expected SEQUENCE');
-  checkDerTree(der, top, 0);
-  const [tbsT, sigAlgT, sigT, ...extra] = childrenOf(der, top);
-  if (tbsT === undefined || sigAlgT === undefined || sigT === undefined || extra.length > 0 || tbsT.tag !== TAG_SEQUENCE) {
-    throw new DerError('malformed certificate');
-  }
-  const tbsFields = childrenOf(der, tbsT);
-  let i = 0;
-  let version = 0;
-  if (sigAlgT.tag !== TAG_SEQUENCE || sigT.tag !== TAG_BIT_STRING) throw new DerError('malformed certificate');
-  if (tbsFields[0]?.tag === 0xa0) {
-    const [v] = childrenOf(der, tbsFields[0]);
-    const vb = v === undefined || v.tag !== TAG_INTEGER ? undefined : content(der, v);
-    if (vb === undefined || vb.length !== 1 || (vb[0] as number) > 2) throw new DerError('invalid version');
-    version = vb[0] as number;
-    i = 1;
-  }
-  const serialT = tbsFields[i];
-  const tbsSigAlgT = tbsFields[i + 1];
-  const issuerT = tbsFields[i + 2];
-  const subjectT = tbsFields[i + 4];
-  const spkiT = tbsFields[i + 5];
-  if (serialT === undefined || tbsSigAlgT === undefined || issuerT === undefined || subjectT === undefined || spkiT === undefined) {
-    throw new DerError('malformed TBSCertificate');
-  }
-  const serial = content(der, serialT);
-  if (serialT.tag !== TAG_INTEGER || serial.length === 0 || ((serial[0] as number) & 0x80) !== 0) {
-    // Go 1.23+ refuses negative serial numbers (GODEBUG x509negativeserial=0).
-    throw new DerError('negative or malformed serial number');
-  }
-  if (serial.length > 1 && serial[0] === 0 && ((serial[1] as number) & 0x80) === 0) throw new DerError('serial number not minimally encoded');
-  if ([tbsSigAlgT, issuerT, subjectT, spkiT].some((t) => t.tag !== TAG_SEQUENCE)) throw new DerError('malformed TBSCertificate');
-  if (!bytesEqual(whole(der, tbsSigAlgT), whole(der, sigAlgT))) {
-    throw new DerError('inner and outer signature algorithm identifiers don\'t match');
-  }
-  if (version < 2 && tbsFields.some((f) => f.tag === 0xa3)) throw new DerError('extensions present in a non-v3 certificate');
-
-  const validityT = tbsFields[i + 3] as Tlv;
-  const [notBeforeT, notAfterT, ...moreTimes] = validityT.tag === TAG_SEQUENCE ? childrenOf(der, validityT) : [];
-  if (notBeforeT === undefined || notAfterT === undefined || moreTimes.length > 0) throw new DerError('malformed validity');
-  const notBefore = parseTime(der, notBeforeT);
-  const notAfter = parseTime(der, notAfterT);
-  const [sigOidT] = childrenOf(der, sigAlgT);
-  if (sigOidT?.tag !== TAG_OID) throw new DerError('malformed signature algorithm');
-  const key = parseSpki(whole(der, spkiT));
-
-  const seen = new Set<string>();
-  const unhandledCritical: string[] = [];
-  let isCA = false;
-  let maxPathLen = -1;
-  let subjects: string[] = [];
-  let emails: string[] = [];
-  const otherNames: string[] = [];
-  for (const ext of readExtensions(der, tbsFields.slice(i + 6))) {
-    if (seen.has(ext.oid)) throw new DerError('certificate contains duplicate extensions');
-    seen.add(ext.oid);
-    if (ext.critical && !GO_HANDLED_EXTENSIONS.has(ext.oid)) unhandledCritical.push(ext.oid);
-    if (ext.oid === OID_SAN) {
-      const san = parseSan(ext.value);
-      subjects = [...san.dns, ...san.emails, ...san.ips, ...san.uris];
-      emails = san.emails;
-      otherNames.push(...san.otherNames);
-    } else if (ext.oid === OID_BASIC_CONSTRAINTS) {
-      ({ isCA, maxPathLen } = parseBasicConstraints(ext.value));
-    }
-  }
-  // cryptoutils.UnmarshalOtherNameSAN: indexed only when exactly one is present.
-  if (otherNames.length === 1) subjects.push(otherNames[0] as string);
-
-  return Object.freeze({
-    der,
-    tbs: whole(der, tbsT),
-    issuerRaw: whole(der, issuerT),
-    subjectRaw: whole(der, subjectT),
-    notBefore,
-    notAfter,
-    signatureAlgorithm: decodeOid(content(der, sigOidT)),
-    key,
-    isCA,
-    maxPathLen,
-    unhandledCritical: Object.freeze(unhandledCritical),
-    subjects: Object.freeze(subjects),
-    emails: Object.freeze(emails),
-  });
-}
-
-/**
- * The optional tail of TBSCertificate: issuerUniqueID [1], subjectUniqueID [2], extensions [3]
- * EXPLICIT SEQUENCE OF Extension, where
- *   Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
- */
-function readExtensions(der: Uint8Array, tail: Tlv[]): { oid: string; critical: boolean; value: Uint8Array }[] {
-  let last = 0;
-  let extsT: Tlv | undefined;
-  for (const t of tail) {
-    const n = { 0x81: 1, 0xa1: 1, 0x82: 2, 0xa2: 2, 0xa3: 3 }[t.tag];
-    if (n === undefined || n <= last) throw new DerError('malformed TBSCertificate');
-    last = n;
-    if (n === 3) extsT = t;
-  }
-  if (extsT === undefined) return [];
-  const [seq, ...rest] = childrenOf(der, extsT);
-  if (seq === undefined || seq.tag !== TAG_SEQUENCE || rest.length > 0) throw new DerError('malformed extensions');
-  return childrenOf(der, seq).map((e) => {
-    const f = e.tag === TAG_SEQUENCE ? childrenOf(der, e) : [];
-    const oidT = f[0];
-    const critT = f.length === 3 ? f[1] : undefined;
-    const valT = f[f.length - 1];
-    if (oidT?.tag !== TAG_OID || valT?.tag !== TAG_OCTET_STRING || f.length < 2 || f.length > 3) throw new DerError('malformed extension');
-    let critical = false;
-    if (critT !== undefined) {
-      const c = content(der, critT);
-      if (critT.tag !== 0x01 || c.length !== 1 || (c[0] !== 0 && c[0] !== 0xff)) throw new DerError('malformed extension criticality');
-      critical = c[0] === 0xff;
-    }
-    return { oid: decodeOid(content(der, oidT)), critical, value: content(der, valT) };
-  });
-}
-
-/**
- * Time ::= CHOICE { utcTime UTCTime, generalTime GeneralizedTime } in the DER forms RFC 5280
- * §4.1.2.5 requires: "YYMMDDHHMMSSZ" (YY ≥ 50 → 19YY) and "YYYYMMDDHHMMSSZ".
- */
-function parseTime(der: Uint8Array, t: Tlv): Date {
-  const s = Buffer.from(content(der, t)).toString('latin1');
-  let m: RegExpExecArray | null;
-  let year: number;
-  if (t.tag === 0x17 && (m = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s)) !== null) {
-    const yy = Number(m[1]);
-    year = yy >= 50 ? 1900 + yy : 2000 + yy;
-  } else if (t.tag === 0x18 && (m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s)) !== null) {
-    year = Number(m[1]);
-  } else {
-    throw new DerError('malformed certificate time');
-  }
-  const [mo, d, h, mi, se] = m.slice(2).map(Number) as [number, number, number, number, number];
-  const date = new Date(Date.UTC(year, mo - 1, d, h, mi, se));
-  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || se > 59) throw new DerError('malformed certificate time');
-  return date;
-}
-
-/**
- * SubjectAltName ::= GeneralNames; GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName (RFC 5280
- * §4.2.1.6). Go (x509 parseSANExtension) keeps rfc822Name [1], dNSName [2], URI [6] (IA5String, must be
- * ASCII) and iPAddress [7] (4 or 16 octets); sigstore adds otherName [0] of type 1.3.6.1.4.1.57264.1.7
- * with a [0] EXPLICIT UTF8String value.
- */
-function parseSan(value: Uint8Array): { dns: string[]; emails: string[]; ips: string[]; uris: string[]; otherNames: string[] } {
-  const out = { dns: [] as string[], emails: [] as string[], ips: [] as string[], uris: [] as string[], otherNames: [] as string[] };
-  const seq = readWhole(value);
-  if (seq.tag !== TAG_SEQUENCE) throw new DerError('SAN: expected SEQUENCE');
-  checkDerTree(value, seq, 0);
-  for (const gn of childrenOf(value, seq)) {
-    const c = content(value, gn);
-    switch (gn.tag) {
-      case 0x81:
-        out.emails.push(ia5(c, 'rfc822Name'));
-        break;
-      case 0x82:
-        out.dns.push(ia5(c, 'dNSName'));
-        break;
-      case 0x86:
-        out.uris.push(ia5(c, 'URI'));
-        break;
-      case 0x87:
-        out.ips.push(goIpString(c));
-        break;
-      case 0xa0: {
-        const [oidT, valT] = childrenOf(value, gn);
-        if (oidT?.tag !== TAG_OID || valT?.tag !== 0xa0) break;
-        if (decodeOid(content(value, oidT)) !== OID_SIGSTORE_OTHERNAME) break;
-        const [utf8] = childrenOf(value, valT);
-        if (utf8?.tag !== TAG_UTF8) break;
-        const s = new TextDecoder('utf-8', { fatal: false }).decode(content(value, utf8));
-        out.otherNames.push(s);
-        break;
-      }
-      default:
-        break; // other GeneralName types are skipped, as in Go
-    }
-  }
-  return out;
-}
-
-function ia5(b: Uint8Array, what: string): string {
-  for (const x of b) if (x > 0x7f) throw new DerError(`SAN ${what} is malformed`);
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
-}
-
-/** Go `net.IP.String()`: dotted IPv4 (also for IPv4-mapped IPv6), else RFC 5952 IPv6. */
-function goIpString(b: Uint8Array): string {
-  if (b.length === 4) return Array.from(b).join('.');
-  if (b.length !== 16) throw new DerError(`cannot parse IP address of length ${b.length}`);
-  if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return Array.from(b.subarray(12)).join('.');
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((b[i] as number) << 8) | (b[i + 1] as number));
-  // Longest run of zero groups (first one on ties), compressed only if at least two groups long.
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const h = (g: number[]) => g.map((x) => x.toString(16)).join(':');
-  if (bestLen < 2) return h(groups);
-  return `${h(groups.slice(0, bestStart))}::${h(groups.slice(bestStart + bestLen))}`;
-}
-
-/** BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER (0..MAX) OPTIONAL } */
-function parseBasicConstraints(value: Uint8Array): { isCA: boolean; maxPathLen: number } {
-  const seq = readWhole(value);
-  if (seq.tag !== TAG_SEQUENCE) throw new DerError('basicConstraints: expected SEQUENCE');
-  let isCA = false;
-  let maxPathLen = -1;
-  for (const f of childrenOf(value, seq)) {
-    const c = content(value, f);
-    if (f.tag === 0x01) isCA = c.length === 1 && c[0] !== 0;
-    else if (f.tag === TAG_INTEGER) {
-      if (c.length === 0 || c.length > 4 || ((c[0] as number) & 0x80) !== 0) throw new DerError('basicConstraints: bad pathLenConstraint');
-      maxPathLen = c.reduce((acc, x) => acc * 256 + x, 0);
-    } else throw new DerError('basicConstraints: unexpected field');
-  }
-  return { isCA, maxPathLen };
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Chain check for a submitted PEM chain (Rekor pkg/pki/x509 verifyCertChain): Go `Certificate.Verify`
-// with the last certificate as the only root, the middle ones as intermediates, any EKU, at the
-// leaf's NotBefore. We check the parts of Go's algorithm that matter for such chains: a path of
-// name-chained, signature-verified certificates from the leaf to the root, every certificate on it
-// valid at that time, intermediates are CAs within their path length, the leaf has no unhandled
-// critical extension, no MD5/SHA-1 signatures. Not checked (unlike Go): name constraints.
-
-const INSECURE_SIG_ALGS = new Set([
-  '1.2.840.113549.1.1.4', // md5WithRSAEncryption
-  '1.2.840.113549.1.1.5', // sha1WithRSAEncryption
-  '1.2.840.10045.4.1', // ecdsa-with-SHA1
-  '1.2.840.10040.4.3', // dsa-with-sha1
-]);
-
-/** Throws ProvenantError 'invalid_entry' when the chain does not verify. Requires certs.length ≥ 1. */
-export function verifyCertificateChain(certs: readonly ClientCertificate[]): void {
-  const leaf = certs[0];
-  if (leaf === undefined) throw new ProvenantError('invalid_entry', 'no certificate chain provided');
-  if (certs.length === 1) return;
-  const root = certs[certs.length - 1] as ClientCertificate;
-  const intermediates = certs.slice(1, -1);
-  const at = leaf.notBefore.getTime();
-  const err = (m: string) => new ProvenantError('invalid_entry', `x509: ${m}`);
-  if (leaf.unhandledCritical.length > 0) throw err('unhandled critical extension');
-
-  const validAt = (c: ClientCertificate) => c.notBefore.getTime() <= at && at <= c.notAfter.getTime();
-  const signedBy = (child: ClientCertificate, parent: ClientCertificate): boolean => {
-    if (!bytesEqual(child.issuerRaw, parent.subjectRaw)) return false;
-    if (INSECURE_SIG_ALGS.has(child.signatureAlgorithm)) return false;
-    try {
-      return new X509Certificate(Buffer.from(child.der)).verify(parent.key.keyObject);
-    } catch {
-      return false;
-    }
-  };
-  // Depth-first search from the leaf; each certificate used at most once per path.
-  const search = (current: ClientCertificate, path: ClientCertificate[]): boolean => {
-    if (path.length > MAX_CHAIN) return false;
-    const numIntermediates = path.length - 1;
-    if (signedBy(current, root) && validAt(root) && (root.maxPathLen < 0 || numIntermediates <= root.maxPathLen)) return true;
-    for (const candidate of intermediates) {
-      if (path.includes(candidate)) continue;
-      if (!candidate.isCA || !validAt(candidate)) continue;
-      if (candidate.maxPathLen >= 0 && numIntermediates > candidate.maxPathLen) continue;
-      if (signedBy(current, candidate) && search(candidate, [...path, candidate])) return true;
-    }
-    return false;
-  };
-  if (!validAt(leaf)) throw err('certificate has expired or is not yet valid');
-  if (!search(leaf, [leaf])) throw err('certificate signed by unknown authority');
-}
-
-// ---------------------------------------------------------------------------------------------
-
-/**
- * The key ID go-securesystemslib's DSSE verifier derives when a verifier has no key ID of its own:
- * `ssh.FingerprintSHA256(ssh.NewPublicKey(pub))` = "SHA256:" + unpadded base64 of SHA-256 of the SSH
- * wire encoding (RFC 4253 §6.6, RFC 5656 §3.1, RFC 8709 §4). `undefined` where x/crypto/ssh has no
- * encoding (P-224), in which case the DSSE verifier ignores key IDs.
- */
-export function sshSha256Fingerprint(key: ClientPublicKey): string | undefined {
-  const str = (b: Uint8Array) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(b.length);
-    return Buffer.concat([len, b]);
-  };
-  const mpint = (mag: Uint8Array) => {
-    let m = Buffer.from(mag);
-    while (m.length > 0 && m[0] === 0) m = m.subarray(1);
-    if (m.length > 0 && ((m[0] as number) & 0x80) !== 0) m = Buffer.concat([Buffer.from([0]), m]);
-    return str(m);
-  };
-  const ascii = (s: string) => Buffer.from(s, 'latin1');
-  let wire: Buffer;
-  const t = key.type;
-  if (t.alg === 'ed25519') wire = Buffer.concat([str(ascii('ssh-ed25519')), str(key.raw)]);
-  else if (t.alg === 'rsa') {
-    const eHex = (key.rsaExponent as bigint).toString(16);
-    const e = Buffer.from(eHex.length % 2 === 0 ? eHex : '0' + eHex, 'hex');
-    wire = Buffer.concat([str(ascii('ssh-rsa')), mpint(e), mpint(key.raw)]);
-  } else {
-    const name = { 'P-256': 'nistp256', 'P-384': 'nistp384', 'P-521': 'nistp521' }[t.curve as string];
-    if (name === undefined) return undefined;
-    wire = Buffer.concat([str(ascii(`ecdsa-sha2-${name}`)), str(ascii(name)), str(key.raw)]);
-  }
-  return 'SHA256:' + encodeBase64(createHash('sha256').update(wire).digest()).replace(/=+$/, '');
 }

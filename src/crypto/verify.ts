@@ -24,7 +24,8 @@ import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { eddsa } from '@noble/curves/abstract/edwards.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import type { ClientPublicKey, EcCurve, KeyType } from './public-key.ts';
+import { DerError, type DerRules, integerValue, readElement, readFields, readInteger, TAG_SEQUENCE, type Tlv } from '../encoding/der.ts';
+import type { ClientPublicKey, EcCurve, KeyType } from './spki.ts';
 
 export type HashAlg = 'sha256' | 'sha384' | 'sha512';
 
@@ -171,13 +172,7 @@ function verifyEcdsaDigest(p: EcParams, point: Uint8Array, digest: Uint8Array, r
  * after either, both non-negative and minimally encoded. Undefined when malformed.
  */
 export function parseDerEcdsaSignature(sig: Uint8Array): { r: bigint; s: bigint } | undefined {
-  const outer = readDer(sig, 0);
-  if (outer === undefined || outer.tag !== 0x30 || outer.end !== sig.length) return undefined;
-  const r = readDerInteger(sig, outer.contentStart, outer.end, false);
-  if (r === undefined) return undefined;
-  const s = readDerInteger(sig, r.end, outer.end, false);
-  if (s === undefined || s.end !== outer.end) return undefined;
-  return { r: r.value, s: s.value };
+  return readEcdsaSigValue(sig, 'der');
 }
 
 /**
@@ -186,40 +181,20 @@ export function parseDerEcdsaSignature(sig: Uint8Array): { r: bigint; s: bigint 
  * the second INTEGER is ignored, negative INTEGERs parse.
  */
 function goAsn1ParsesAsTwoIntegers(sig: Uint8Array): boolean {
-  const outer = readDer(sig, 0);
-  if (outer === undefined || outer.tag !== 0x30) return false;
-  const r = readDerInteger(sig, outer.contentStart, outer.end, true);
-  return r !== undefined && readDerInteger(sig, r.end, outer.end, true) !== undefined;
+  return readEcdsaSigValue(sig, 'go-asn1-unmarshal') !== undefined;
 }
 
-function readDer(buf: Uint8Array, pos: number, limit = buf.length): { tag: number; contentStart: number; end: number } | undefined {
-  if (pos + 2 > limit) return undefined;
-  const tag = buf[pos] as number;
-  let len = buf[pos + 1] as number;
-  let p = pos + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 3 || p + n > limit || buf[p] === 0) return undefined;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + (buf[p + i] as number);
-    if (len < 0x80) return undefined;
-    p += n;
+/** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3) under `rules`. */
+function readEcdsaSigValue(sig: Uint8Array, rules: DerRules): { r: bigint; s: bigint } | undefined {
+  try {
+    const outer = readElement(sig, rules);
+    if (outer.tag !== TAG_SEQUENCE) return undefined;
+    const [rT, sT] = readFields(sig, outer, 2, rules) as [Tlv, Tlv];
+    return { r: integerValue(readInteger(sig, rT, rules)), s: integerValue(readInteger(sig, sT, rules)) };
+  } catch (e) {
+    if (e instanceof DerError) return undefined;
+    throw e;
   }
-  if (p + len > limit) return undefined;
-  return { tag, contentStart: p, end: p + len };
-}
-
-function readDerInteger(buf: Uint8Array, pos: number, limit: number, allowNegative: boolean): { value: bigint; end: number } | undefined {
-  const t = readDer(buf, pos, limit);
-  if (t === undefined || t.tag !== 0x02) return undefined;
-  const c = buf.subarray(t.contentStart, t.end);
-  if (c.length === 0) return undefined;
-  if (c.length > 1 && ((c[0] === 0 && ((c[1] as number) & 0x80) === 0) || (c[0] === 0xff && ((c[1] as number) & 0x80) !== 0))) return undefined;
-  const negative = ((c[0] as number) & 0x80) !== 0;
-  if (negative && !allowNegative) return undefined;
-  let value = bytesToBigInt(c);
-  if (negative) value -= 1n << BigInt(c.length * 8);
-  return { value, end: t.end };
 }
 
 /** Minimal DER SEQUENCE { INTEGER r, INTEGER s } for non-negative r, s. */

@@ -17,7 +17,7 @@ import { ProvenantError } from '../errors.ts';
 import type { TransparencyLog } from '../log/log.ts';
 import { assertNotBehind } from '../log/sign-guard.ts';
 import type { Clock } from '../log/types.ts';
-import type { ParsedCertificate } from '../x509/certificate.ts';
+import type { Certificate as CaCertificate } from '../x509/certificate.ts';
 import {
   decodeMerkleTreeLeaf,
   encodeMerkleTreeLeaf,
@@ -58,13 +58,13 @@ export interface CertificateTransparencyLogOptions {
   readonly log: TransparencyLog;
   readonly clock: Clock;
   /** The only accepted chain: the issuing CA certificate first, the root last. */
-  readonly chain: readonly ParsedCertificate[];
+  readonly chain: readonly CaCertificate[];
 }
 
 export class CertificateTransparencyLog {
   readonly #log: TransparencyLog;
   readonly #clock: Clock;
-  readonly #chain: readonly ParsedCertificate[];
+  readonly #chain: readonly CaCertificate[];
   readonly #chainDer: readonly Uint8Array[];
   readonly #issuerKeyHash: Uint8Array;
   #sth: SignedTreeHead | undefined;

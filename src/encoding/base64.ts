@@ -36,10 +36,15 @@ export function encodeBase64(bytes: Uint8Array): string {
 
 /** Canonical standard base64 only; see the module comment. */
 export function decodeBase64Strict(s: string): Uint8Array {
-  const out = decodeChecked(s, 'std');
+  const out = decodeBase64Std(s);
   // Zero pad bits: re-encoding must give the input back.
   if (encodeBase64(out) !== s) throw new Base64Error(Math.max(0, s.indexOf('=') - 1));
   return out;
+}
+
+/** Standard alphabet, '=' padding to a multiple of 4, no white space; pad bits are not checked. */
+export function decodeBase64Std(s: string): Uint8Array {
+  return decodeChecked(s, 'std');
 }
 
 /**

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { type Clock, MonotonicSeconds } from '../clock.ts';
 import { ProvenantError } from '../errors.ts';
 import { randomSerialNumber, type SigningAlgorithm, signingAlgorithmFor } from '../x509/algorithms.ts';
-import { certificatesToPem, type ParsedCertificate } from '../x509/certificate.ts';
+import { certificatesToPem, type Certificate } from '../x509/certificate.ts';
 import { validateTsaChain } from '../x509/tsa-profile.ts';
 import { isValidOid } from './json-request.ts';
 import { invalid, type TimestampRequest } from './request.ts';
@@ -26,7 +26,7 @@ export const SIGSTORE_TSA_POLICY = '1.3.6.1.4.1.57264.2';
 
 export interface TimestampAuthorityOptions {
   /** leaf, intermediates…, root; validated with validateTsaChain at construction. */
-  readonly chain: readonly ParsedCertificate[];
+  readonly chain: readonly Certificate[];
   /** The leaf's private key. */
   readonly privateKey: KeyObject;
   readonly clock: Clock;
@@ -52,7 +52,7 @@ export interface TimestampAuthority {
    */
   issue(request: TimestampRequest): Promise<Uint8Array>;
   /** leaf, intermediates…, root */
-  readonly chain: readonly ParsedCertificate[];
+  readonly chain: readonly Certificate[];
   /** The chain as concatenated PEM, leaf first (GET /api/v1/timestamp/certchain). */
   readonly chainPem: string;
   readonly signingAlgorithm: SigningAlgorithm;

@@ -2,7 +2,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { TimeStampReq } from '@peculiar/asn1-tsp';
 import { ProvenantError } from '../errors.ts';
 import { HASH_LENGTHS, type HashName, hashNameForOid } from '../x509/algorithms.ts';
-import { integerBytesToBigInt, isMinimalInteger } from '../x509/integer.ts';
+import { integerBytesToBigInt, isMinimalInteger } from '../encoding/integer.ts';
 
 /** A validated timestamp request, from either wire form. Everything in it is attacker-controlled. */
 export interface TimestampRequest {

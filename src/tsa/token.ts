@@ -24,8 +24,8 @@ import { Accuracy, id_ct_tstInfo, MessageImprint, PKIStatus, PKIStatusInfo, Time
 import { GeneralName, GeneralNames } from '@peculiar/asn1-x509';
 import { digest, HASH_LENGTHS, HASH_OIDS, hashAlgorithmIdentifier, type HashName, type SigningAlgorithm, signData } from '../x509/algorithms.ts';
 import { x509Time } from '../x509/build.ts';
-import type { ParsedCertificate } from '../x509/certificate.ts';
-import { bigIntToIntegerBytes } from '../x509/integer.ts';
+import type { Certificate } from '../x509/certificate.ts';
+import { bigIntToIntegerBytes } from '../encoding/integer.ts';
 import {
   EssCertIdV2,
   id_aa_signingCertificateV2,
@@ -52,7 +52,7 @@ export interface TokenFields {
 
 export interface TokenSigner {
   /** leaf, intermediates…, root */
-  readonly chain: readonly ParsedCertificate[];
+  readonly chain: readonly Certificate[];
   readonly privateKey: KeyObject;
   readonly algorithm: SigningAlgorithm;
   /** With certReq, embed the whole chain rather than only the leaf (Sigstore's --include-chain-in-response). */

@@ -3,11 +3,14 @@
  * REQUEST" or "NEW CERTIFICATE REQUEST", sigstore cryptoutils.ParseCSR), DER inside, a valid
  * self-signature (the proof of possession). All input is attacker-controlled.
  */
-import { constants, createPublicKey, verify } from 'node:crypto';
+import { constants, verify } from 'node:crypto';
 import { CertificationRequest } from '@peculiar/asn1-csr';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Extensions, type Extension } from '@peculiar/asn1-x509';
+import { checkNesting, readElement } from '../encoding/der.ts';
 import { decodePem, PemError } from '../encoding/pem.ts';
+import { type ClientPublicKey, parsePublicKeyDer } from '../crypto/spki.ts';
+import { ProvenantError } from '../errors.ts';
 
 /** PKCS#9 extensionRequest (RFC 2985 §5.4.2). */
 export const OID_EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
@@ -53,7 +56,7 @@ export interface ParsedCsr {
 export function parseAndVerifyCsr(pem: Uint8Array | string): ParsedCsr {
   let der: Uint8Array;
   try {
-    const blocks = decodePem(pem, { maxBlocks: 1 });
+    const blocks = decodePem(pem, { mode: 'strict', maxBlocks: 1 });
     const block = blocks[0]!;
     if (block.type !== 'CERTIFICATE REQUEST' && block.type !== 'NEW CERTIFICATE REQUEST') {
       throw new CsrError(`PEM block is ${block.type}, expected CERTIFICATE REQUEST`, 'parse');
@@ -65,6 +68,9 @@ export function parseAndVerifyCsr(pem: Uint8Array | string): ParsedCsr {
   }
   let csr: CertificationRequest;
   try {
+    // The one DER reader first (definite minimal lengths, bounded nesting, no trailing data), then
+    // @peculiar for the structure.
+    checkNesting(der, readElement(der));
     csr = AsnConvert.parse(der, CertificationRequest);
   } catch (e) {
     throw new CsrError(`malformed CSR: ${(e as Error).message}`, 'parse');
@@ -79,13 +85,16 @@ export function parseAndVerifyCsr(pem: Uint8Array | string): ParsedCsr {
   const alg = CSR_SIGNATURE_ALGORITHMS[csr.signatureAlgorithm.algorithm];
   if (!alg) throw new CsrError(`unrecognized CSR signature algorithm ${csr.signatureAlgorithm.algorithm}`, 'parse');
   const spki = new Uint8Array(AsnConvert.serialize(info.subjectPKInfo));
-  let key;
+  // The strict client-key parser (type and size limits) runs before the signature is checked.
+  let parsedKey: ClientPublicKey;
   try {
-    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    parsedKey = parsePublicKeyDer(spki);
   } catch (e) {
-    throw new CsrError(`CSR public key cannot be parsed: ${(e as Error).message}`, 'parse');
+    if (e instanceof ProvenantError) throw new CsrError(`CSR public key cannot be parsed: ${e.message}`, 'parse');
+    throw e;
   }
-  const keyType = key.asymmetricKeyType === 'ec' ? 'ec' : key.asymmetricKeyType === 'rsa' ? 'rsa' : key.asymmetricKeyType === 'ed25519' ? 'ed25519' : undefined;
+  const key = parsedKey.keyObject;
+  const keyType = { ecdsa: 'ec', rsa: 'rsa', ed25519: 'ed25519' }[parsedKey.type.alg];
   if (keyType !== alg.key) throw new CsrError(`CSR signature algorithm ${csr.signatureAlgorithm.algorithm} does not match its ${key.asymmetricKeyType} key`, 'parse');
 
   const message = new Uint8Array(raw);

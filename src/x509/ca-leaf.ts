@@ -10,7 +10,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { AsnConvert, AsnSerializer, type IAsnConvertible, OctetString } from '@peculiar/asn1-schema';
 import {
   AuthorityKeyIdentifier,
-  Certificate,
+  Certificate as AsnCertificate,
   ExtendedKeyUsage,
   Extension,
   Extensions,
@@ -31,7 +31,7 @@ import {
 } from '@peculiar/asn1-x509';
 import { signData, type SigningAlgorithm, signingAlgorithmFor } from './algorithms.ts';
 import { x509Time } from './build.ts';
-import type { ParsedCertificate } from './certificate.ts';
+import type { Certificate } from './certificate.ts';
 import {
   ctPoisonExtension,
   renderSigstoreExtensions,
@@ -58,7 +58,7 @@ export interface LeafIssuer {
   readonly authorityKeyId: Prebuilt;
 }
 
-export function leafIssuer(issuer: ParsedCertificate, key: KeyObject): LeafIssuer {
+export function leafIssuer(issuer: Certificate, key: KeyObject): LeafIssuer {
   const skid = issuer.asn1.tbsCertificate.extensions?.find((e) => e.extnID === id_ce_subjectKeyIdentifier);
   const keyId = skid
     ? new Uint8Array(AsnConvert.parse(skid.extnValue.buffer, SubjectKeyIdentifier).buffer)
@@ -163,9 +163,9 @@ export class LeafCertificateBuilder {
     const tree = this.#tbsTree(last);
     const tbsDer = new Uint8Array(tree.toBER(false));
     const signature = signData(this.#issuer.algorithm, this.#issuer.key, tbsDer);
-    const cert = new Certificate({
+    const cert = new AsnCertificate({
       tbsCertificate: { toASN: () => tree, fromASN: () => cert, toSchema: () => tree } as unknown as TBSCertificate, // the tree just signed
-      signatureAlgorithm: this.#issuer.signatureAlgorithm as unknown as Certificate['signatureAlgorithm'],
+      signatureAlgorithm: this.#issuer.signatureAlgorithm as unknown as AsnCertificate['signatureAlgorithm'],
       signatureValue: toArrayBuffer(signature),
     });
     return new Uint8Array(AsnConvert.serialize(cert));

@@ -23,13 +23,13 @@ import {
 import { ProvenantError } from '../errors.ts';
 import { signingAlgorithmFor } from './algorithms.ts';
 import { buildCertificate, extensions, keyIdentifier } from './build.ts';
-import { decodeExtension, getExtension, parseCertificate, type ParsedCertificate } from './certificate.ts';
+import { decodeExtension, getExtension, parseCertificate, type Certificate } from './certificate.ts';
 import { buildName } from './name.ts';
-import { encodePem } from './pem.ts';
+import { encodePem } from '../encoding/pem.ts';
 
 export interface CaMaterial {
   /** Issuing certificate first (the one whose key signs leaves), root last. */
-  readonly chain: readonly ParsedCertificate[];
+  readonly chain: readonly Certificate[];
   /** Private key of chain[0]. */
   readonly privateKey: KeyObject;
 }
@@ -119,7 +119,7 @@ export interface CaChainCheckOptions {
  * - the issuing key is ECDSA P-256/P-384/P-521 or RSA ≥ 2048 (what sigstore-js can verify) and
  *   matches `privateKey`; every certificate is valid at `now`.
  */
-export function validateCaChain(chain: readonly ParsedCertificate[], o: CaChainCheckOptions = {}): void {
+export function validateCaChain(chain: readonly Certificate[], o: CaChainCheckOptions = {}): void {
   const problems: string[] = [];
   if (chain.length === 0) throw new ProvenantError('invalid_argument', 'CA certificate chain rejected: it is empty');
   chain.forEach((cert, i) => {

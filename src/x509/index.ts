@@ -1,8 +1,7 @@
 export * from './algorithms.ts';
 export * from './build.ts';
 export * from './certificate.ts';
-export * from './integer.ts';
+export { bigIntToIntegerBytes, integerBytesToBigInt, isMinimalInteger } from '../encoding/integer.ts';
 export * from './name.ts';
-export * from './pem.ts';
 export * from './tsa-material.ts';
 export * from './tsa-profile.ts';

@@ -2,7 +2,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { ProvenantError } from '../errors.ts';
-import { parseCertificatesPem, type ParsedCertificate } from './certificate.ts';
+import { parseCertificatesPem, type Certificate } from './certificate.ts';
 
 export async function readText(path: string): Promise<string> {
   try {
@@ -39,8 +39,8 @@ export async function readChainAndKey(
   certPaths: readonly string[],
   keyPath: string,
   log: { warn(msg: string): void } | undefined,
-): Promise<{ chain: ParsedCertificate[]; privateKey: KeyObject }> {
-  const chain: ParsedCertificate[] = [];
+): Promise<{ chain: Certificate[]; privateKey: KeyObject }> {
+  const chain: Certificate[] = [];
   for (const path of certPaths) {
     const text = await readText(path);
     try {

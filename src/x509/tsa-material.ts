@@ -5,14 +5,14 @@ import { exists, readChainAndKey, writeAtomically } from './material-files.ts';
 import { id_kp_timeStamping } from '@peculiar/asn1-x509';
 import { ProvenantError } from '../errors.ts';
 import { buildCertificate, extensions, keyIdentifier } from './build.ts';
-import { certificatesToPem, parseCertificate, type ParsedCertificate } from './certificate.ts';
+import { certificatesToPem, parseCertificate, type Certificate } from './certificate.ts';
 import { buildName } from './name.ts';
-import { encodePem } from './pem.ts';
+import { encodePem } from '../encoding/pem.ts';
 import { validateTsaChain } from './tsa-profile.ts';
 
 /** A TSA's signing material: chain leaf → intermediates → root, and the leaf's private key. */
 export interface TsaMaterial {
-  readonly chain: readonly ParsedCertificate[];
+  readonly chain: readonly Certificate[];
   readonly privateKey: KeyObject;
 }
 
@@ -152,7 +152,7 @@ export async function loadOrCreateTsaMaterial(options: LoadOrCreateTsaMaterialOp
 
   const material = generateTsaChain({ now: clock.now() });
   validateTsaChain(material.chain, { now: clock.now(), privateKey: material.privateKey });
-  const [leaf, intermediate, root] = material.chain as [ParsedCertificate, ParsedCertificate, ParsedCertificate];
+  const [leaf, intermediate, root] = material.chain as [Certificate, Certificate, Certificate];
   await mkdir(dir, { recursive: true, mode: 0o700 });
   // Each file is written to a temporary name and renamed, so none is ever seen half-written; the key
   // goes last, so a crash leaves an incomplete set (reported above) rather than a key without a chain.
@@ -187,7 +187,7 @@ async function readMaterial(certPaths: readonly string[], keyPath: string, now: 
 }
 
 /** PEM of a chain in certchain order (leaf, intermediates, root). */
-export function tsaChainPem(chain: readonly ParsedCertificate[]): string {
+export function tsaChainPem(chain: readonly Certificate[]): string {
   return certificatesToPem(chain);
 }
 

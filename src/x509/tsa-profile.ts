@@ -20,7 +20,7 @@ import {
 } from '@peculiar/asn1-x509';
 import { ProvenantError } from '../errors.ts';
 import { signingAlgorithmFor } from './algorithms.ts';
-import { decodeExtension, getExtension, type ParsedCertificate } from './certificate.ts';
+import { decodeExtension, getExtension, type Certificate } from './certificate.ts';
 
 /**
  * The TSA certificate profile: what `openssl ts -verify` (check_purpose_timestamp_sign), Sigstore's
@@ -67,7 +67,7 @@ export interface TsaChainOptions {
  *   allow timeStamping too (Go checks EKU nesting up to the root);
  * - no unknown critical extension anywhere; every certificate valid at `now`.
  */
-export function validateTsaChain(chain: readonly ParsedCertificate[], options: TsaChainOptions = {}): void {
+export function validateTsaChain(chain: readonly Certificate[], options: TsaChainOptions = {}): void {
   const problems: string[] = [];
   if (chain.length < 2) {
     throw new ProvenantError('invalid_argument', 'TSA certificate chain rejected: it must hold the leaf, any intermediates and the root (at least 2 certificates)');
@@ -87,9 +87,9 @@ export function validateTsaChain(chain: readonly ParsedCertificate[], options: T
 }
 
 function checkCertificate(
-  cert: ParsedCertificate,
+  cert: Certificate,
   i: number,
-  chain: readonly ParsedCertificate[],
+  chain: readonly Certificate[],
   options: TsaChainOptions,
   problem: (msg: string) => void,
 ): void {

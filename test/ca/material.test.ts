@@ -12,7 +12,7 @@ import { buildCertificate, extensions, keyIdentifier } from '../../src/x509/buil
 import { parseCertificate } from '../../src/x509/certificate.ts';
 import { CA_FILES, loadCaMaterialFromFiles, loadOrCreateCaMaterial, validateCaChain } from '../../src/x509/ca-material.ts';
 import { buildName } from '../../src/x509/name.ts';
-import { encodePem } from '../../src/x509/pem.ts';
+import { encodePem } from '../../src/encoding/pem.ts';
 import { caMaterial, clientKey, TestIssuer, testConfig, v2Body } from './helpers.ts';
 
 const clock = { now: () => new Date() };

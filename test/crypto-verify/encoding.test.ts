@@ -44,7 +44,7 @@ test('pem: encodes like Go pem.EncodeToMemory (64 columns, trailing newline)', (
   assert.equal(lines.at(-2), '-----END PUBLIC KEY-----');
   assert.equal(lines.at(-1), '');
   assert.equal(encodePem('X', new Uint8Array(0)), '-----BEGIN X-----\n-----END X-----\n');
-  const [block] = decodePem(pem, { maxBlocks: 1 });
+  const [block] = decodePem(pem, { mode: 'strict', maxBlocks: 1 });
   assert.equal(block?.type, 'PUBLIC KEY');
   assert.deepEqual(Buffer.from(block?.bytes ?? []), der);
 });
@@ -53,12 +53,12 @@ test('pem: accepts surrounding whitespace, CRLF, odd line lengths and chains', (
   const a = encodePem('CERTIFICATE', crypto.randomBytes(50));
   const b = encodePem('CERTIFICATE', crypto.randomBytes(70));
   const crlf = `\n\n  ${a.replace(/\n/g, '\r\n')}\n${b}  \n`;
-  const blocks = decodePem(crlf, { maxBlocks: 10 });
+  const blocks = decodePem(crlf, { mode: 'strict', maxBlocks: 10 });
   assert.equal(blocks.length, 2);
   const body = Buffer.from(crypto.randomBytes(48)).toString('base64');
   const oneLine = `-----BEGIN X-----\n${body}\n-----END X-----`;
-  assert.equal(decodePem(oneLine, { maxBlocks: 1 })[0]?.bytes.length, 48);
-  assert.equal(decodePem(Buffer.from(oneLine), { maxBlocks: 1 })[0]?.bytes.length, 48);
+  assert.equal(decodePem(oneLine, { mode: 'strict', maxBlocks: 1 })[0]?.bytes.length, 48);
+  assert.equal(decodePem(Buffer.from(oneLine), { mode: 'strict', maxBlocks: 1 })[0]?.bytes.length, 48);
 });
 
 test('pem: rejects garbage, headers, mismatched labels, bad base64 and too many blocks', () => {
@@ -77,8 +77,8 @@ test('pem: rejects garbage, headers, mismatched labels, bad base64 and too many 
     'missing padding': '-----BEGIN X-----\nYQ\n-----END X-----\n',
     'non-ascii': good.replace('-----\n', '-----\n\u00e9'),
   };
-  for (const [name, input] of Object.entries(cases)) assert.throws(() => decodePem(input, { maxBlocks: 10 }), PemError, name);
-  assert.throws(() => decodePem(good + good, { maxBlocks: 1 }), /more than 1 PEM blocks/);
+  for (const [name, input] of Object.entries(cases)) assert.throws(() => decodePem(input, { mode: 'strict', maxBlocks: 10 }), PemError, name);
+  assert.throws(() => decodePem(good + good, { mode: 'strict', maxBlocks: 1 }), /more than 1 PEM blocks/);
 });
 
 test('canonical JSON: RFC 8785 ordering, numbers and escaping', () => {

@@ -5,10 +5,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
 import { ProvenantError } from '../../src/errors.ts';
+import { CsrError, parseAndVerifyCsr } from '../../src/x509/ca-csr.ts';
 import { encodePem } from '../../src/encoding/pem.ts';
-import { parseClientVerifier, parsePublicKeyDer, sshSha256Fingerprint, verifyCertificateChain } from '../../src/crypto/public-key.ts';
-import { buildCert, certPem, oidDer, sanDer, testKey, tlv, type KeySpec } from '../kinds/helpers.ts';
+import { parseClientVerifier } from '../../src/crypto/public-key.ts';
+import { MAX_RSA_MODULUS_BITS, parsePublicKeyDer } from '../../src/crypto/spki.ts';
+import { sshSha256Fingerprint } from '../../src/crypto/ssh-fingerprint.ts';
+import { verifyCertificateChain } from '../../src/x509/chain.ts';
+import { buildCert, certPem, derInt, oidDer, sanDer, testKey, tlv, type KeySpec } from '../kinds/helpers.ts';
 
 const invalidArgument = (re?: RegExp) => (e: unknown) => e instanceof ProvenantError && e.code === 'invalid_argument' && (re === undefined || re.test(e.message));
 
@@ -46,6 +53,65 @@ test('RSA size as Go rsa.PublicKey.Size()*8: a 2047-bit modulus counts as 2048',
   const spki = tlv(0x30, Buffer.concat([tlv(0x30, Buffer.concat([oidDer('1.2.840.113549.1.1.1'), Buffer.from([5, 0])])), tlv(0x03, Buffer.concat([Buffer.from([0]), rsaKey]))]));
   const k = parsePublicKeyDer(spki);
   assert.deepEqual(k.type, { alg: 'rsa', modulusBits: 2047, sizeBits: 2048 });
+});
+
+/** An RSA SubjectPublicKeyInfo with any modulus and exponent (parse-only: not a real key). */
+function rsaSpki(modulus: Buffer, e: bigint): Buffer {
+  const rsaKey = tlv(0x30, Buffer.concat([derInt(BigInt('0x' + modulus.toString('hex'))), derInt(e)]));
+  return tlv(0x30, Buffer.concat([tlv(0x30, Buffer.concat([oidDer('1.2.840.113549.1.1.1'), Buffer.from([5, 0])])), tlv(0x03, Buffer.concat([Buffer.from([0]), rsaKey]))]));
+}
+/** An odd modulus of exactly `bits` bits. */
+function oddModulus(bits: number): Buffer {
+  const n = crypto.randomBytes(Math.ceil(bits / 8));
+  n[0] = ((n[0] as number) | 0x80) >> ((8 - (bits % 8)) % 8);
+  n[n.length - 1] = (n[n.length - 1] as number) | 1;
+  return n;
+}
+
+test('RSA keys (issue 10): a modulus over 4096 bits is refused while parsing, in microseconds', () => {
+  assert.equal(MAX_RSA_MODULUS_BITS, 4096);
+  assert.deepEqual(parsePublicKeyDer(rsaSpki(oddModulus(4096), 65537n)).type, { alg: 'rsa', modulusBits: 4096, sizeBits: 4096 });
+  assert.throws(() => parsePublicKeyDer(rsaSpki(oddModulus(4097), 65537n)), invalidArgument(/RSA modulus of 4097 bits is larger than the limit of 4096 bits/));
+  const huge = rsaSpki(oddModulus(16384), 65537n);
+  const hugeKey = crypto.createPublicKey({ key: huge, format: 'der', type: 'spki' }); // OpenSSL takes it
+  const certDer = buildCert({ subjectKey: hugeKey, issuerKey: testKey('P-256').privateKey });
+  // A CSR (Fulcio path) around the key, with a junk signature: refused before the signature check.
+  const csr = new CertificationRequest({
+    certificationRequestInfo: new CertificationRequestInfo({ subjectPKInfo: AsnConvert.parse(huge, SubjectPublicKeyInfo) }),
+    signatureAlgorithm: new AlgorithmIdentifier({ algorithm: '1.2.840.113549.1.1.11' }),
+    signature: new Uint8Array(2048).buffer,
+  });
+  const csrPem = encodePem('CERTIFICATE REQUEST', new Uint8Array(AsnConvert.serialize(csr)));
+  const inputs: [string, () => unknown][] = [
+    ['DER', () => parsePublicKeyDer(huge)],
+    ['CSR', () => {
+      try {
+        parseAndVerifyCsr(csrPem);
+      } catch (e) {
+        if (e instanceof CsrError && e.kind === 'parse') throw new ProvenantError('invalid_argument', e.message);
+        throw e;
+      }
+    }],
+    ['PEM public key', () => parseClientVerifier(encodePem('PUBLIC KEY', huge))],
+    ['certificate', () => parseClientVerifier(certPem(certDer))],
+  ];
+  for (const [name, parse] of inputs) {
+    const t0 = performance.now();
+    assert.throws(parse, invalidArgument(/RSA modulus of 16384 bits is larger than the limit of 4096 bits/), name);
+    const ms = performance.now() - t0;
+    assert.ok(ms < 50, `${name}: ${ms.toFixed(3)} ms`); // ~0.05 ms measured; generous for a loaded machine
+  }
+});
+
+test('RSA keys: public exponent odd and 3 ≤ e ≤ 2^31-1, modulus odd (Go crypto/rsa checkPublicKey, at parse time)', () => {
+  const n = oddModulus(2048);
+  for (const e of [3n, 65537n, 2n ** 31n - 1n]) assert.equal(parsePublicKeyDer(rsaSpki(n, e)).rsaExponent, e);
+  for (const e of [1n, 2n, 65536n, 2n ** 31n + 1n, 2n ** 40n + 1n, 2n ** 64n + 1n]) {
+    assert.throws(() => parsePublicKeyDer(rsaSpki(n, e)), invalidArgument(/RSA public exponent must be odd and between 3 and 2147483647/), String(e));
+  }
+  const even = Buffer.from(n);
+  even[even.length - 1] = (even[even.length - 1] as number) & 0xfe;
+  assert.throws(() => parsePublicKeyDer(rsaSpki(even, 65537n)), invalidArgument(/RSA modulus is even/));
 });
 
 test('public keys: malformed DER is refused (truncated, trailing data, BER lengths, bad parameters)', () => {

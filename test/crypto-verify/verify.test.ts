@@ -4,7 +4,8 @@ import crypto from 'node:crypto';
 import fc from 'fast-check';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ed25519ph } from '@noble/curves/ed25519.js';
-import { parseClientVerifier, type ClientPublicKey, type KeyType } from '../../src/crypto/public-key.ts';
+import { parseClientVerifier } from '../../src/crypto/public-key.ts';
+import type { ClientPublicKey, KeyType } from '../../src/crypto/spki.ts';
 import {
   algorithmPolicy,
   isAlgorithmPermitted,

@@ -13,12 +13,12 @@ import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import {
   buildCertificate,
   buildName,
-  encodePem,
   extensions,
   keyIdentifier,
-  type ParsedCertificate,
+  type Certificate,
   parseCertificate,
 } from '../../src/x509/index.ts';
+import { encodePem } from '../../src/encoding/pem.ts';
 import { counting, makeTsa, material, type Server, startServer } from './helpers.ts';
 
 /**
@@ -39,8 +39,8 @@ describe('sigstore-js signs with our TSA and verifies the timestamp', () => {
 
   const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
 
-  function trustedRoot(tsaChain: readonly ParsedCertificate[], cas: readonly ParsedCertificate[][] = []): TrustedRoot {
-    const chainJson = (certs: readonly ParsedCertificate[]) => ({ certificates: certs.map((c) => ({ rawBytes: b64(c.der) })) });
+  function trustedRoot(tsaChain: readonly Certificate[], cas: readonly Certificate[][] = []): TrustedRoot {
+    const chainJson = (certs: readonly Certificate[]) => ({ certificates: certs.map((c) => ({ rawBytes: b64(c.der) })) });
     return TrustedRoot.fromJSON({
       mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
       tlogs: [],

@@ -1,7 +1,7 @@
 /**
  * Conversions between bigint and the content octets of an ASN.1 INTEGER (X.690 §8.3: big-endian
- * two's complement, minimal). The surrounding tag and length are always written by
- * @peculiar/asn1-schema; these only translate the value.
+ * two's complement, minimal). The surrounding tag and length are read by src/encoding/der.ts or
+ * written by @peculiar/asn1-schema; these only translate the value.
  */
 
 /** True when `bytes` is a minimal two's-complement encoding (X.690 §8.3.2). */
@@ -15,8 +15,9 @@ export function isMinimalInteger(bytes: Uint8Array): boolean {
 /** Decodes INTEGER content octets. Requires a non-empty input. */
 export function integerBytesToBigInt(bytes: Uint8Array): bigint {
   if (bytes.length === 0) throw new RangeError('empty INTEGER');
-  let n = 0n;
-  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  // Through hex: one native conversion instead of a BigInt operation per octet (ECDSA r and s are
+  // read on every verification).
+  let n = BigInt('0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'));
   if (bytes[0]! & 0x80) n -= 1n << BigInt(bytes.length * 8);
   return n;
 }
