@@ -17,7 +17,7 @@ import { ProvenantError } from '../errors.ts';
 import type { TransparencyLog } from '../log/log.ts';
 import { assertNotBehind } from '../log/sign-guard.ts';
 import type { Clock } from '../log/types.ts';
-import type { Certificate as CaCertificate } from '../x509/certificate.ts';
+import { type Certificate as CaCertificate, parseCertificate } from '../x509/certificate.ts';
 import {
   decodeMerkleTreeLeaf,
   encodeMerkleTreeLeaf,
@@ -157,15 +157,22 @@ export class CertificateTransparencyLog {
       throw bad('chain does not end in an accepted root: this log only accepts certificates issued by its own CA');
     }
     const leaf = chain[0]!;
+    // Attacker-controlled: the one strict DER certificate reader first (definite minimal lengths, no
+    // BER, no trailing data, bounded nesting, key type and size), so a BER re-encoding of an issued
+    // certificate is never logged as a second entry; then the @peculiar and OpenSSL views of it.
+    let cert: CaCertificate;
+    try {
+      cert = parseCertificate(leaf);
+    } catch (e) {
+      if (e instanceof ProvenantError) throw bad(`chain[0] is not a DER certificate: ${e.message}`);
+      throw e;
+    }
     let x509: X509Certificate;
     let asn1: Certificate;
     try {
-      x509 = new X509Certificate(leaf);
-      asn1 = AsnConvert.parse(leaf, Certificate);
-      // OpenSSL accepts BER and re-encodes it as DER: the submitted bytes must be exactly that DER
-      // (comparing lengths alone lets a BER re-encoding of an issued certificate, e.g. an indefinite
-      // length header, through as a second entry for the same certificate).
-      if (!Buffer.from(x509.raw).equals(leaf)) throw new Error('not DER (BER encoding or trailing data after the certificate)');
+      // Parser failures of attacker bytes (OpenSSL, @peculiar) are the client's malformed input.
+      x509 = cert.x509;
+      asn1 = cert.asn1;
     } catch (e) {
       throw bad(`chain[0] is not a DER certificate: ${(e as Error).message}`);
     }

@@ -9,7 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import { decodeBase64Go } from '../../encoding/base64.ts';
-import type { ClientPublicKey, EcCurve, KeyType } from '../../crypto/public-key.ts';
+import type { ClientPublicKey } from '../../crypto/public-key.ts';
+import type { EcCurve, KeyType } from '../../crypto/spki.ts';
 import { type SignedData, type VerifyOptions, verifySignature } from '../../crypto/verify.ts';
 import { isObject, malformed } from './common.ts';
 
